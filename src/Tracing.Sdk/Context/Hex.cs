@@ -1,0 +1,81 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Tracing.Sdk;
+
+/// <summary>Lower-case hexadecimal encoding shared by the id types and the propagators.</summary>
+internal static class Hex
+{
+    private const string Digits = "0123456789abcdef";
+
+    /// <summary>Value of a lower-case hex digit, or -1. Upper case is rejected: W3C Trace Context forbids it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int LowerDigit(char c)
+    {
+        uint d = (uint)(c - '0');
+        if (d <= 9)
+        {
+            return (int)d;
+        }
+
+        uint l = (uint)(c - 'a');
+        return l <= 5 ? (int)(l + 10) : -1;
+    }
+
+    /// <summary>Value of a hex digit of either case, or -1 (B3 and Jaeger are lenient about case).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int AnyDigit(char c)
+    {
+        int v = LowerDigit(c);
+        if (v >= 0)
+        {
+            return v;
+        }
+
+        uint u = (uint)(c - 'A');
+        return u <= 5 ? (int)(u + 10) : -1;
+    }
+
+    /// <summary>Parses exactly <c>chars.Length</c> (at most 16) hex digits into a number.</summary>
+    public static bool TryParseUInt64(ReadOnlySpan<char> chars, bool allowUpperCase, out ulong value)
+    {
+        value = 0;
+        if (chars.Length > 16)
+        {
+            return false;
+        }
+
+        ulong v = 0;
+        foreach (char c in chars)
+        {
+            int d = allowUpperCase ? AnyDigit(c) : LowerDigit(c);
+            if (d < 0)
+            {
+                return false;
+            }
+
+            v = (v << 4) | (uint)d;
+        }
+
+        value = v;
+        return true;
+    }
+
+    /// <summary>Writes <paramref name="value"/> as 16 lower-case hex digits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteUInt64(ulong value, Span<char> destination)
+    {
+        for (int i = 15; i >= 0; i--)
+        {
+            destination[i] = Digits[(int)(value & 0xF)];
+            value >>= 4;
+        }
+    }
+
+    /// <summary>Writes a byte as two lower-case hex digits.</summary>
+    public static void WriteByte(byte value, Span<char> destination)
+    {
+        destination[0] = Digits[value >> 4];
+        destination[1] = Digits[value & 0xF];
+    }
+}

@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace Tracing.Sdk;
+
+/// <summary>
+/// The immutable W3C <c>tracestate</c>: vendor key/value pairs, most recently updated first.
+/// At most <see cref="MaxMembers"/> members; keys and values follow the W3C grammar.
+/// </summary>
+public sealed class TraceState
+{
+    /// <summary>The most members a trace state holds (W3C Trace Context).</summary>
+    public const int MaxMembers = 32;
+
+    /// <summary>The longest value a member may have.</summary>
+    public const int MaxValueLength = 256;
+
+    private readonly KeyValuePair<string, string>[] _members;
+    private string? _header;
+
+    /// <summary>The trace state with no members.</summary>
+    public static TraceState Empty { get; } = new([], string.Empty);
+
+    private TraceState(KeyValuePair<string, string>[] members, string? header)
+    {
+        _members = members;
+        _header = header;
+    }
+
+    /// <summary>The number of members.</summary>
+    public int Count => _members.Length;
+
+    /// <summary>The members, most recently updated first.</summary>
+    public ReadOnlySpan<KeyValuePair<string, string>> Members => _members;
+
+    /// <summary>The value of <paramref name="key"/>, or null.</summary>
+    /// <param name="key">A member key.</param>
+    public string? Get(string key)
+    {
+        foreach (var m in _members)
+        {
+            if (m.Key == key)
+            {
+                return m.Value;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A trace state with <paramref name="key"/> set to <paramref name="value"/> and moved to the front, as W3C requires of an update.
+    /// When that makes more than 32 members, the right-most one is dropped.
+    /// </summary>
+    /// <param name="key">A key of the W3C grammar.</param>
+    /// <param name="value">A value of the W3C grammar.</param>
+    /// <exception cref="ArgumentException">The key or value breaks the W3C grammar.</exception>
+    public TraceState With(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        if (!IsValidKey(key))
+        {
+            throw new ArgumentException($"'{key}' is not a valid tracestate key.", nameof(key));
+        }
+
+        if (!IsValidValue(value))
+        {
+            throw new ArgumentException("Not a valid tracestate value.", nameof(value));
+        }
+
+        var list = new List<KeyValuePair<string, string>>(_members.Length + 1) { new(key, value) };
+        foreach (var m in _members)
+        {
+            if (m.Key != key && list.Count < MaxMembers)
+            {
+                list.Add(m);
+            }
+        }
+
+        return new TraceState([.. list], null);
+    }
+
+    /// <summary>A trace state without <paramref name="key"/>.</summary>
+    /// <param name="key">The key to remove.</param>
+    public TraceState Without(string key)
+    {
+        int index = Array.FindIndex(_members, m => m.Key == key);
+        if (index < 0)
+        {
+            return this;
+        }
+
+        var members = new KeyValuePair<string, string>[_members.Length - 1];
+        _members.AsSpan(0, index).CopyTo(members);
+        _members.AsSpan(index + 1).CopyTo(members.AsSpan(index));
+        return members.Length == 0 ? Empty : new TraceState(members, null);
+    }
+
+    /// <summary>
+    /// Parses a <c>tracestate</c> header value. Empty list members and optional white space are allowed.
+    /// A member that breaks the grammar, a duplicated key, or more than 32 members make the whole value invalid,
+    /// and it returns false: W3C asks that such a trace state not be propagated.
+    /// </summary>
+    /// <param name="header">The header value; several header lines may be joined with commas.</param>
+    /// <param name="traceState">The trace state, or <see cref="Empty"/>.</param>
+    public static bool TryParse(ReadOnlySpan<char> header, out TraceState traceState)
+    {
+        traceState = Empty;
+        if (header.IsEmpty)
+        {
+            return true;
+        }
+
+        // A valid header has at most 32 members of at most 256 + 1 + 256 chars plus separators; reject far larger input up front
+        // so hostile input costs no more than a bounded scan.
+        if (header.Length > MaxMembers * 520 + 1024)
+        {
+            return false;
+        }
+
+        var members = new List<KeyValuePair<string, string>>();
+        while (true)
+        {
+            int comma = header.IndexOf(',');
+            ReadOnlySpan<char> member = (comma < 0 ? header : header[..comma]).Trim(" \t");
+            if (!member.IsEmpty)
+            {
+                int eq = member.IndexOf('=');
+                if (eq <= 0)
+                {
+                    return false;
+                }
+
+                ReadOnlySpan<char> key = member[..eq];
+                ReadOnlySpan<char> value = member[(eq + 1)..];
+                if (!IsValidKey(key) || !IsValidValue(value) || members.Count == MaxMembers)
+                {
+                    return false;
+                }
+
+                foreach (var m in members)
+                {
+                    if (key.SequenceEqual(m.Key))
+                    {
+                        return false;
+                    }
+                }
+
+                members.Add(new(key.ToString(), value.ToString()));
+            }
+
+            if (comma < 0)
+            {
+                break;
+            }
+
+            header = header[(comma + 1)..];
+        }
+
+        if (members.Count > 0)
+        {
+            traceState = new TraceState([.. members], null);
+        }
+
+        return true;
+    }
+
+    /// <summary>The <c>tracestate</c> header value: members joined by commas, most recent first.</summary>
+    public override string ToString()
+    {
+        if (_header is not null)
+        {
+            return _header;
+        }
+
+        var sb = new StringBuilder();
+        foreach (var m in _members)
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(',');
+            }
+
+            sb.Append(m.Key).Append('=').Append(m.Value);
+        }
+
+        return _header = sb.ToString();
+    }
+
+    /// <summary>Whether <paramref name="key"/> is a W3C simple key or multi-tenant key (<c>tenant@system</c>).</summary>
+    /// <param name="key">The key to check.</param>
+    public static bool IsValidKey(ReadOnlySpan<char> key)
+    {
+        if (key.IsEmpty || key.Length > 256)
+        {
+            return false;
+        }
+
+        int at = key.IndexOf('@');
+        if (at < 0)
+        {
+            return IsLowerAlpha(key[0]) && AllKeyChars(key[1..]);
+        }
+
+        ReadOnlySpan<char> tenant = key[..at];
+        ReadOnlySpan<char> system = key[(at + 1)..];
+        return tenant.Length is >= 1 and <= 241
+            && (IsLowerAlpha(tenant[0]) || char.IsAsciiDigit(tenant[0]))
+            && AllKeyChars(tenant[1..])
+            && system.Length is >= 1 and <= 14
+            && IsLowerAlpha(system[0])
+            && AllKeyChars(system[1..]);
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a W3C value: 1 to 256 printable ASCII characters except ',' and '=', not ending in a space.</summary>
+    /// <param name="value">The value to check.</param>
+    public static bool IsValidValue(ReadOnlySpan<char> value)
+    {
+        if (value.IsEmpty || value.Length > MaxValueLength || value[^1] == ' ')
+        {
+            return false;
+        }
+
+        foreach (char c in value)
+        {
+            if (c < 0x20 || c > 0x7E || c == ',' || c == '=')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLowerAlpha(char c) => c is >= 'a' and <= 'z';
+
+    private static bool AllKeyChars(ReadOnlySpan<char> chars)
+    {
+        foreach (char c in chars)
+        {
+            if (!(IsLowerAlpha(c) || char.IsAsciiDigit(c) || c is '_' or '-' or '*' or '/'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

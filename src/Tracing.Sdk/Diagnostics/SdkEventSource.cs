@@ -1,0 +1,58 @@
+using System.Diagnostics.Tracing;
+
+namespace Tracing.Sdk.Diagnostics;
+
+/// <summary>
+/// The SDK's self-log: warnings and errors, never thrown into the application. Listen with an
+/// <see cref="EventListener"/>, <c>dotnet-trace</c> (provider <c>Tracing-Sdk</c>) or <c>dotnet-counters</c>.
+/// </summary>
+[EventSource(Name = "Tracing-Sdk")]
+internal sealed class SdkEventSource : EventSource
+{
+    public static readonly SdkEventSource Log = new();
+
+    [Event(1, Level = EventLevel.Error, Message = "Exporter '{0}' failed to export {1} span(s): {2}")]
+    public void ExportFailed(string exporter, int spans, string reason)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(1, exporter, spans, reason);
+        }
+    }
+
+    [Event(2, Level = EventLevel.Warning, Message = "Configuration '{0}' has an invalid value '{1}'; using {2}.")]
+    public void InvalidConfiguration(string name, string value, string fallback)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(2, name, value, fallback);
+        }
+    }
+
+    [Event(3, Level = EventLevel.Error, Message = "Processor '{0}' threw in {1}: {2}")]
+    public void ProcessorFailed(string processor, string method, string error)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(3, processor, method, error);
+        }
+    }
+
+    [Event(4, Level = EventLevel.Warning, Message = "{0}")]
+    public void Warning(string message)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(4, message);
+        }
+    }
+
+    [Event(5, Level = EventLevel.Error, Message = "{0}")]
+    public void Error(string message)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(5, message);
+        }
+    }
+}

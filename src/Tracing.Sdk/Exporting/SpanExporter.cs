@@ -1,0 +1,37 @@
+using System;
+using System.Threading;
+
+namespace Tracing.Sdk.Exporting;
+
+/// <summary>
+/// Sends finished spans somewhere. The one method to implement is <see cref="Export"/>: batching, queueing and
+/// back-pressure live in the processors. <c>Export</c> is never called concurrently with itself.
+/// </summary>
+public abstract class SpanExporter : IDisposable
+{
+    /// <summary>Exports a batch. Must not keep the batch or its spans after returning.</summary>
+    /// <param name="batch">The spans.</param>
+    /// <param name="cancellationToken">Signalled when the export timeout passes or the processor shuts down.</param>
+    public abstract ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>Sends anything the exporter itself buffers; true if done within the timeout.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait.</param>
+    public virtual bool ForceFlush(int timeoutMilliseconds) => true;
+
+    /// <summary>Releases connections; true if done within the timeout.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait.</param>
+    public virtual bool Shutdown(int timeoutMilliseconds) => true;
+
+    /// <summary>Disposes the exporter.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

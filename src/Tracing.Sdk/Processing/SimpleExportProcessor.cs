@@ -1,0 +1,62 @@
+using System;
+using System.Threading;
+using Tracing.Sdk.Diagnostics;
+using Tracing.Sdk.Exporting;
+
+namespace Tracing.Sdk.Processing;
+
+/// <summary>
+/// Exports each sampled span synchronously as it ends, on the ending thread. For tests and local debugging; production
+/// code wants the batch processor, which never makes the application wait on an exporter.
+/// </summary>
+public sealed class SimpleExportProcessor : SpanProcessor
+{
+    private readonly SpanExporter _exporter;
+    private readonly Lock _lock = new();
+    private readonly SpanData[] _one = new SpanData[1];
+
+    /// <summary>Creates the processor.</summary>
+    /// <param name="exporter">The exporter to call.</param>
+    public SimpleExportProcessor(SpanExporter exporter)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        _exporter = exporter;
+    }
+
+    /// <inheritdoc/>
+    public override void OnEnd(SpanData span)
+    {
+        if (!span.Context.IsSampled)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            _one[0] = span;
+            try
+            {
+                if (_exporter.Export(new SpanBatch(_one, 1), CancellationToken.None) != ExportResult.Success)
+                {
+                    SdkEventSource.Log.ExportFailed(_exporter.GetType().Name, 1, "exporter returned Failure");
+                }
+            }
+#pragma warning disable CA1031 // An exporter's exception must never reach the application.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ExportFailed(_exporter.GetType().Name, 1, ex.Message);
+            }
+            finally
+            {
+                _one[0] = null!;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override bool ForceFlush(int timeoutMilliseconds) => _exporter.ForceFlush(timeoutMilliseconds);
+
+    /// <inheritdoc/>
+    protected override bool OnShutdown(int timeoutMilliseconds) => _exporter.Shutdown(timeoutMilliseconds);
+}

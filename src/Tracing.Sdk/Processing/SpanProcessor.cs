@@ -1,0 +1,79 @@
+using System;
+
+namespace Tracing.Sdk.Processing;
+
+/// <summary>
+/// A hook on span start and end. Processors run on the application's thread: they must be fast and must not throw.
+/// A processor must not keep the <see cref="SpanData"/> after <see cref="OnEnd"/> returns (records are pooled);
+/// use <see cref="SpanData.Clone"/> to keep one.
+/// </summary>
+public abstract class SpanProcessor : IDisposable
+{
+    private int _disposed;
+
+    /// <summary>Called when a recording span starts.</summary>
+    /// <param name="span">The span's data; attributes may still be added.</param>
+    public virtual void OnStart(SpanData span)
+    {
+    }
+
+    /// <summary>Called when a recording span ends.</summary>
+    /// <param name="span">The finished span.</param>
+    public virtual void OnEnd(SpanData span)
+    {
+    }
+
+    /// <summary>
+    /// Called instead of <see cref="OnEnd"/> when this processor is the provider's only one: the processor receives the
+    /// provider's reference and must call <see cref="SpanData.Release"/> when done. Lets the batch processor keep a
+    /// span without an extra interlocked operation.
+    /// </summary>
+    internal virtual void OnEndOwned(SpanData span)
+    {
+        try
+        {
+            OnEnd(span);
+        }
+        finally
+        {
+            span.Release();
+        }
+    }
+
+    /// <summary>Exports everything ended so far; true if done within the timeout.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait; <see cref="System.Threading.Timeout.Infinite"/> waits as long as it takes.</param>
+    public virtual bool ForceFlush(int timeoutMilliseconds) => true;
+
+    /// <summary>Flushes and stops; true if done within the timeout. Called once.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait.</param>
+    protected virtual bool OnShutdown(int timeoutMilliseconds) => true;
+
+    /// <summary>Flushes and stops, once; later calls return false.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait.</param>
+    public bool Shutdown(int timeoutMilliseconds)
+    {
+        if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        return OnShutdown(timeoutMilliseconds);
+    }
+
+    /// <summary>Shuts down with a 5-second timeout.</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases resources.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Shutdown(5000);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Diagnostics;
+
+namespace Tracing.Sdk;
+
+/// <summary>
+/// How the core sees <see cref="Activity.Current"/>. Off until a provider bridges Activities, so an application that
+/// does not use the bridge pays nothing for it.
+/// </summary>
+internal static class ActivityInterop
+{
+    private static volatile bool s_enabled;
+
+    /// <summary>Turns on the Activity checks for the rest of the process.</summary>
+    public static void Enable() => s_enabled = true;
+
+    public static bool Enabled => s_enabled;
+
+    /// <summary>Maps an Activity to our span: the bridged span when the Activity has one, else a context-only span.</summary>
+    public static Func<Activity, Span>? SpanForActivity { get; set; }
+
+    public static Span ToSpan(Activity activity)
+    {
+        if (SpanForActivity is { } map)
+        {
+            return map(activity);
+        }
+
+        return Span.FromContext(ContextOf(activity));
+    }
+
+    public static SpanContext ContextOf(Activity activity)
+    {
+        if (activity.IdFormat != ActivityIdFormat.W3C)
+        {
+            return default;
+        }
+
+        var flags = (activity.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
+        TraceState? state = null;
+        if (activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed))
+        {
+            state = parsed;
+        }
+
+        return new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), SpanId.FromActivitySpanId(activity.SpanId), flags, state, isRemote: false);
+    }
+}

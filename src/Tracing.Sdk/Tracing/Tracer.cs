@@ -1,0 +1,189 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Tracing.Sdk.Sampling;
+
+namespace Tracing.Sdk;
+
+/// <summary>
+/// Starts spans for one instrumentation scope (a library name and version). Get one from
+/// <see cref="TracerProvider.GetTracer(string, string?)"/>. Thread-safe; never throws into the caller for bad input.
+/// </summary>
+public sealed class Tracer
+{
+    private readonly TracerProvider _provider;
+
+    internal Tracer(TracerProvider provider, InstrumentationScope scope)
+    {
+        _provider = provider;
+        Scope = scope;
+    }
+
+    /// <summary>The instrumentation scope stamped on every span of this tracer.</summary>
+    public InstrumentationScope Scope { get; }
+
+    /// <summary>The provider this tracer belongs to.</summary>
+    public TracerProvider Provider => _provider;
+
+    /// <summary>
+    /// The innermost current span of this execution flow: ours, or a bridged <see cref="Activity"/> started inside it.
+    /// <see cref="Span.Invalid"/> when there is none. Follows <c>await</c>, <c>Task.Run</c> and thread-pool hops.
+    /// </summary>
+    public static Span CurrentSpan
+    {
+        get
+        {
+            var ambient = AmbientSpan.Current;
+            if (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient?.ActivityAtActivation))
+            {
+                return ActivityInterop.ToSpan(activity);
+            }
+
+            return ambient is null ? default : ambient.Span;
+        }
+    }
+
+    /// <summary>Makes <paramref name="span"/> current until the returned scope is disposed; the span is not ended by the scope.</summary>
+    /// <param name="span">The span to make current.</param>
+    public static SpanScope WithSpan(in Span span)
+    {
+        var previous = AmbientSpan.Current;
+        var mine = AmbientSpan.Activate(span);
+        return new SpanScope(span, previous, mine, endOnDispose: false);
+    }
+
+    /// <summary>Starts a span whose parent is the current span (<see cref="CurrentSpan"/>), or a new trace when there is none.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="attributes">Attributes known at start (samplers see them).</param>
+    /// <param name="links">Links known at start (samplers see them).</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public Span StartSpan(string name, SpanKind kind = SpanKind.Internal, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Start(name, kind, AmbientParent(), attributes, links, startTime);
+
+    /// <summary>Starts a child of <paramref name="parent"/>; an invalid parent starts a new trace.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">The parent context, local or remote.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public Span StartSpan(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Start(name, kind, parent, attributes, links, startTime);
+
+    /// <summary>Starts a child of <paramref name="parent"/>.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">The parent span.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public Span StartSpan(string name, SpanKind kind, in Span parent, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Start(name, kind, parent.Context, attributes, links, startTime);
+
+    /// <summary>Starts a span in a new trace, ignoring the current span.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public Span StartRootSpan(string name, SpanKind kind = SpanKind.Internal, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Start(name, kind, default, attributes, links, startTime);
+
+    /// <summary>Starts a child of the current span and makes it current; disposing the scope ends it and restores the previous span.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public SpanScope StartActiveSpan(string name, SpanKind kind = SpanKind.Internal, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Activate(Start(name, kind, AmbientParent(), attributes, links, startTime));
+
+    /// <summary>Starts a child of <paramref name="parent"/> and makes it current; disposing the scope ends it and restores the previous span.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">The parent context, local or remote.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public SpanScope StartActiveSpan(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Activate(Start(name, kind, parent, attributes, links, startTime));
+
+    /// <summary>Starts a child of <paramref name="parent"/> and makes it current.</summary>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">The parent span.</param>
+    /// <param name="attributes">Attributes known at start.</param>
+    /// <param name="links">Links known at start.</param>
+    /// <param name="startTime">The start time; default means now.</param>
+    public SpanScope StartActiveSpan(string name, SpanKind kind, in Span parent, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
+        => Activate(Start(name, kind, parent.Context, attributes, links, startTime));
+
+    private static SpanScope Activate(in Span span)
+    {
+        var previous = AmbientSpan.Current;
+        var mine = AmbientSpan.Activate(span);
+        return new SpanScope(span, previous, mine, endOnDispose: true);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static SpanContext AmbientParent()
+    {
+        var ambient = AmbientSpan.Current;
+        if (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient?.ActivityAtActivation))
+        {
+            return ActivityInterop.ContextOf(activity);
+        }
+
+        return ambient is null ? default : ambient.Span.Context;
+    }
+
+    internal Span Start(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+    {
+        var p = _provider;
+        var ids = p.IdGenerator;
+        name ??= string.Empty;
+
+        bool hasParent = parent.IsValid;
+        TraceId traceId = hasParent ? parent.TraceId : ids.NewTraceId();
+        var sampling = p.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes, links));
+
+        TraceFlags flags = hasParent ? parent.TraceFlags & TraceFlags.Random : (p.RandomTraceIds ? TraceFlags.Random : TraceFlags.None);
+        if (sampling.Decision == SamplingDecision.RecordAndSample)
+        {
+            flags |= TraceFlags.Sampled;
+        }
+
+        var context = new SpanContext(traceId, ids.NewSpanId(), flags, sampling.TraceState ?? parent.TraceState);
+        if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
+        {
+            return new Span(context);
+        }
+
+        var data = SpanDataPool.Rent();
+        int stamp = data.LiveStamp;
+        data.Start(p, Scope, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote,
+            startTime == default ? Clock.NowUnixNano() : Clock.ToUnixNano(startTime));
+
+        for (int i = 0; i < attributes.Length; i++)
+        {
+            data.SetAttribute(attributes[i].Key, attributes[i].Value);
+        }
+
+        if (sampling.Attributes is { } extra)
+        {
+            foreach (var kv in extra)
+            {
+                data.SetAttribute(kv.Key, kv.Value);
+            }
+        }
+
+        for (int i = 0; i < links.Length; i++)
+        {
+            data.AddLink(links[i]);
+        }
+
+        p.OnStart(data);
+        return new Span(data, stamp, context);
+    }
+}

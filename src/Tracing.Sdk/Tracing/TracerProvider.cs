@@ -1,0 +1,225 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using Tracing.Sdk.Diagnostics;
+using Tracing.Sdk.Processing;
+using Tracing.Sdk.Sampling;
+
+namespace Tracing.Sdk;
+
+/// <summary>
+/// Owns the tracing pipeline: resource, sampler, id generator, span limits and processors. Make one per application
+/// with <see cref="TracerProviderBuilder"/>, get tracers from it, and shut it down (or dispose it) when the application
+/// stops so that every ended span is exported.
+/// </summary>
+public sealed class TracerProvider : IDisposable
+{
+    private readonly ConcurrentDictionary<(string Name, string? Version), Tracer> _tracers = new();
+    private readonly SpanProcessor[] _processors;
+    private readonly List<IDisposable> _instrumentations = [];
+    private volatile bool _isShutdown;
+    private int _shutdownStarted;
+
+    internal TracerProvider(
+        Resource resource,
+        Sampler sampler,
+        IdGenerator idGenerator,
+        SpanLimits limits,
+        SpanProcessor[] processors,
+        bool disabled)
+    {
+        Resource = resource;
+        Sampler = disabled ? Sampler.AlwaysOff : sampler;
+        IdGenerator = idGenerator;
+        RandomTraceIds = idGenerator.TraceIdsAreRandom;
+        SpanLimits = limits;
+        _processors = disabled ? [] : processors;
+        IsDisabled = disabled;
+    }
+
+    /// <summary>The resource stamped on every span.</summary>
+    public Resource Resource { get; }
+
+    /// <summary>The sampler.</summary>
+    public Sampler Sampler { get; }
+
+    /// <summary>The span limits.</summary>
+    public SpanLimits SpanLimits { get; }
+
+    /// <summary>The id generator.</summary>
+    public IdGenerator IdGenerator { get; }
+
+    /// <summary>Whether <c>OTEL_SDK_DISABLED</c> turned the SDK off: spans still propagate context but nothing is recorded.</summary>
+    public bool IsDisabled { get; }
+
+    /// <summary>The processors, in the order spans reach them.</summary>
+    public IReadOnlyList<SpanProcessor> Processors => _processors;
+
+    internal bool RandomTraceIds { get; }
+
+    internal bool IsShutdown => _isShutdown;
+
+    /// <summary>A tracer for an instrumentation scope; the same name and version return the same tracer.</summary>
+    /// <param name="name">The instrumentation scope name, usually the library's.</param>
+    /// <param name="version">Its version.</param>
+    public Tracer GetTracer(string name, string? version = null)
+    {
+        name ??= string.Empty;
+        return _tracers.GetOrAdd((name, version), static (key, self) => new Tracer(self, new InstrumentationScope(key.Name, key.Version)), this);
+    }
+
+    internal void AddInstrumentation(IDisposable instrumentation)
+    {
+        lock (_instrumentations)
+        {
+            _instrumentations.Add(instrumentation);
+        }
+    }
+
+    internal void OnStart(SpanData span)
+    {
+        var processors = _processors;
+        for (int i = 0; i < processors.Length; i++)
+        {
+            try
+            {
+                processors[i].OnStart(span);
+            }
+#pragma warning disable CA1031 // A processor's exception must never reach the application.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnStart), ex.Message);
+            }
+        }
+    }
+
+    internal void OnEnd(SpanData span)
+    {
+        var processors = _processors;
+        span.SetOwners(1);
+        if (processors.Length == 1)
+        {
+            // The only processor takes over the provider's reference.
+            try
+            {
+                processors[0].OnEndOwned(span);
+            }
+#pragma warning disable CA1031
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ProcessorFailed(processors[0].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < processors.Length; i++)
+        {
+            try
+            {
+                processors[i].OnEnd(span);
+            }
+#pragma warning disable CA1031
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
+            }
+        }
+
+        span.Release();
+    }
+
+    /// <summary>Exports every span ended before the call; true if all processors finished within the timeout.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait overall; <see cref="Timeout.Infinite"/> waits as long as it takes.</param>
+    public bool ForceFlush(int timeoutMilliseconds = 30_000)
+    {
+        var sw = Stopwatch.StartNew();
+        bool ok = true;
+        foreach (var p in _processors)
+        {
+            try
+            {
+                ok &= p.ForceFlush(Remaining(timeoutMilliseconds, sw));
+            }
+#pragma warning disable CA1031
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(ForceFlush), ex.Message);
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>
+    /// Stops instrumentations, flushes and shuts down every processor. Idempotent: only the first call works (and
+    /// returns whether it finished in time); later calls return false. Spans started afterwards are not recorded.
+    /// </summary>
+    /// <param name="timeoutMilliseconds">The most to wait overall.</param>
+    public bool Shutdown(int timeoutMilliseconds = 30_000)
+    {
+        if (Interlocked.Exchange(ref _shutdownStarted, 1) != 0)
+        {
+            return false;
+        }
+
+        var sw = Stopwatch.StartNew();
+        lock (_instrumentations)
+        {
+            foreach (var i in _instrumentations)
+            {
+                try
+                {
+                    i.Dispose();
+                }
+#pragma warning disable CA1031
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    SdkEventSource.Log.Error($"Instrumentation {i.GetType().Name} threw on dispose: {ex.Message}");
+                }
+            }
+
+            _instrumentations.Clear();
+        }
+
+        _isShutdown = true;
+        bool ok = true;
+        foreach (var p in _processors)
+        {
+            try
+            {
+                ok &= p.Shutdown(Remaining(timeoutMilliseconds, sw));
+            }
+#pragma warning disable CA1031
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(Shutdown), ex.Message);
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    /// <summary>Shuts down with the default timeout.</summary>
+    public void Dispose() => Shutdown();
+
+    private static int Remaining(int timeoutMilliseconds, Stopwatch sw)
+    {
+        if (timeoutMilliseconds == Timeout.Infinite)
+        {
+            return Timeout.Infinite;
+        }
+
+        return (int)Math.Max(0, timeoutMilliseconds - sw.ElapsedMilliseconds);
+    }
+}

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Reflection;
+using Tracing.Sdk.Configuration;
+using Tracing.Sdk.Processing;
+using Tracing.Sdk.Sampling;
+
+namespace Tracing.Sdk;
+
+/// <summary>
+/// Configures and builds a <see cref="TracerProvider"/>. Settings made in code win over the <c>OTEL_*</c> variables,
+/// which win over the defaults. Packages extend it with extension methods (exporters, instrumentations).
+/// </summary>
+public sealed class TracerProviderBuilder
+{
+    private readonly List<KeyValue> _resourceAttributes = [];
+    private readonly List<SpanProcessor> _processors = [];
+    private readonly List<Func<TracerProvider, IDisposable?>> _instrumentations = [];
+    private Func<string, string?> _getSetting = Environment.GetEnvironmentVariable;
+    private string? _serviceName;
+    private Sampler? _sampler;
+    private IdGenerator? _idGenerator;
+    private SpanLimits? _limits;
+
+    /// <summary>
+    /// Reads settings (the <c>OTEL_*</c> names) from <paramref name="getSetting"/> instead of the process environment,
+    /// for example from <c>IConfiguration</c>, or from a dictionary in a test.
+    /// </summary>
+    /// <param name="getSetting">Returns a setting's value, or null.</param>
+    public TracerProviderBuilder SetSettingsSource(Func<string, string?> getSetting)
+    {
+        ArgumentNullException.ThrowIfNull(getSetting);
+        _getSetting = getSetting;
+        return this;
+    }
+
+    /// <summary>Reads a setting (an <c>OTEL_*</c> name) from the configured source; for extension packages.</summary>
+    /// <param name="name">The setting name.</param>
+    public string? GetSetting(string name) => _getSetting(name);
+
+    /// <summary>Sets <c>service.name</c>, overriding <c>OTEL_SERVICE_NAME</c>.</summary>
+    /// <param name="serviceName">The service name.</param>
+    public TracerProviderBuilder SetServiceName(string serviceName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        _serviceName = serviceName;
+        return this;
+    }
+
+    /// <summary>Adds resource attributes, overriding those of <c>OTEL_RESOURCE_ATTRIBUTES</c>.</summary>
+    /// <param name="attributes">The attributes.</param>
+    public TracerProviderBuilder AddResourceAttributes(IEnumerable<KeyValue> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        _resourceAttributes.AddRange(attributes);
+        return this;
+    }
+
+    /// <summary>Sets the sampler, overriding <c>OTEL_TRACES_SAMPLER</c>. Default: parent-based, always on.</summary>
+    /// <param name="sampler">The sampler.</param>
+    public TracerProviderBuilder SetSampler(Sampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        _sampler = sampler;
+        return this;
+    }
+
+    /// <summary>Sets the id generator. Default: <see cref="IdGenerator.Random"/>.</summary>
+    /// <param name="idGenerator">The generator.</param>
+    public TracerProviderBuilder SetIdGenerator(IdGenerator idGenerator)
+    {
+        ArgumentNullException.ThrowIfNull(idGenerator);
+        _idGenerator = idGenerator;
+        return this;
+    }
+
+    /// <summary>Sets the span limits, overriding the <c>OTEL_*_LIMIT</c> variables.</summary>
+    /// <param name="limits">The limits.</param>
+    public TracerProviderBuilder SetSpanLimits(SpanLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        _limits = limits;
+        return this;
+    }
+
+    /// <summary>Adds a processor; spans reach processors in the order they were added.</summary>
+    /// <param name="processor">The processor.</param>
+    public TracerProviderBuilder AddProcessor(SpanProcessor processor)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        _processors.Add(processor);
+        return this;
+    }
+
+    /// <summary>
+    /// Adds something that starts when the provider is built and is disposed when it shuts down (an instrumentation,
+    /// a listener). The factory gets the built provider; it may return null.
+    /// </summary>
+    /// <param name="factory">Starts the instrumentation.</param>
+    public TracerProviderBuilder AddInstrumentation(Func<TracerProvider, IDisposable?> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _instrumentations.Add(factory);
+        return this;
+    }
+
+    /// <summary>Builds the provider. With <c>OTEL_SDK_DISABLED=true</c> it records nothing (context still propagates).</summary>
+    public TracerProvider Build()
+    {
+        bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
+        var sampler = _sampler ?? OtelEnvironment.ReadSampler(_getSetting) ?? Sampler.ParentBased(Sampler.AlwaysOn);
+        var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
+        var provider = new TracerProvider(BuildResource(), sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled);
+        if (!disabled)
+        {
+            foreach (var factory in _instrumentations)
+            {
+                if (factory(provider) is { } instrumentation)
+                {
+                    provider.AddInstrumentation(instrumentation);
+                }
+            }
+        }
+
+        return provider;
+    }
+
+    private Resource BuildResource()
+    {
+        var attributes = new List<KeyValue>
+        {
+            new("service.name", DefaultServiceName()),
+            new("telemetry.sdk.name", "tracing-sdk"),
+            new("telemetry.sdk.language", "dotnet"),
+            new("telemetry.sdk.version", SdkVersion),
+        };
+
+        attributes.AddRange(OtelEnvironment.ReadResourceAttributes(_getSetting));
+        if (_getSetting("OTEL_SERVICE_NAME") is { Length: > 0 } envName)
+        {
+            attributes.Add(new("service.name", envName.Trim()));
+        }
+
+        attributes.AddRange(_resourceAttributes);
+        if (_serviceName is not null)
+        {
+            attributes.Add(new("service.name", _serviceName));
+        }
+
+        return new Resource(attributes);
+    }
+
+    internal static string SdkVersion { get; } =
+        typeof(TracerProviderBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    private static string DefaultServiceName()
+    {
+        try
+        {
+            using var process = Process.GetCurrentProcess();
+            return "unknown_service:" + process.ProcessName;
+        }
+#pragma warning disable CA1031 // Some sandboxes forbid reading the process name.
+        catch
+#pragma warning restore CA1031
+        {
+            return "unknown_service";
+        }
+    }
+}
