@@ -1,0 +1,19 @@
+using System;
+using System.IO;
+
+namespace Tracing.Sdk.Exporting;
+
+using Tracing.Sdk.Processing;
+
+/// <summary>Adds the console waterfall exporter to a provider.</summary>
+public static class ConsoleExporterExtensions
+{
+    /// <summary>Prints each finished trace as a waterfall. Spans are handed over as they end (no batching): for local use.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="writer">Where to write; default standard output.</param>
+    public static TracerProviderBuilder AddConsoleExporter(this TracerProviderBuilder builder, TextWriter? writer = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddProcessor(new SimpleExportProcessor(new ConsoleExporter(writer)));
+    }
+}
