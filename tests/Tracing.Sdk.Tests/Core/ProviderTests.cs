@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Processing;
+using Xunit;
+
+namespace Tracing.Sdk.Tests.Core;
+
+public class ProviderTests
+{
+    private static Resource ResourceWith(Dictionary<string, string> settings, Action<TracerProviderBuilder>? configure = null)
+    {
+        using var p = new TestPipeline(configure, settings);
+        return p.Provider.Resource;
+    }
+
+    [Fact]
+    public void Resource_DefaultsToUnknownServiceAndSdkAttributes()
+    {
+        var r = ResourceWith([]);
+        Assert.StartsWith("unknown_service:", r.ServiceName);
+        Assert.Equal("tracing-sdk", r.Get("telemetry.sdk.name")!.Value.AsString());
+        Assert.Equal("dotnet", r.Get("telemetry.sdk.language")!.Value.AsString());
+        Assert.False(string.IsNullOrEmpty(r.Get("telemetry.sdk.version")!.Value.AsString()));
+    }
+
+    [Fact]
+    public void ServiceName_Precedence_IsCodeThenOtelServiceNameThenResourceAttributes()
+    {
+        var attrs = new Dictionary<string, string> { ["OTEL_RESOURCE_ATTRIBUTES"] = "service.name=from-attrs,deployment.environment=prod,team=a%20b" };
+        Assert.Equal("from-attrs", ResourceWith(attrs).ServiceName);
+        Assert.Equal("a b", ResourceWith(attrs).Get("team")!.Value.AsString());
+
+        attrs["OTEL_SERVICE_NAME"] = "from-env";
+        Assert.Equal("from-env", ResourceWith(attrs).ServiceName);
+        Assert.Equal("prod", ResourceWith(attrs).Get("deployment.environment")!.Value.AsString());
+
+        Assert.Equal("from-code", ResourceWith(attrs, b => b.SetServiceName("from-code")).ServiceName);
+    }
+
+    [Fact]
+    public void ResourceAttributes_MalformedListIsDiscardedWhole()
+    {
+        var r = ResourceWith(new() { ["OTEL_RESOURCE_ATTRIBUTES"] = "a=1,broken,b=2" });
+        Assert.Null(r.Get("a"));
+        Assert.Null(r.Get("b"));
+    }
+
+    [Fact]
+    public void GetTracer_ReturnsOneTracerPerNameAndVersion()
+    {
+        using var p = new TestPipeline();
+        Assert.Same(p.Provider.GetTracer("a", "1"), p.Provider.GetTracer("a", "1"));
+        Assert.NotSame(p.Provider.GetTracer("a", "1"), p.Provider.GetTracer("a", "2"));
+        Assert.Equal(new InstrumentationScope("a", "2"), p.Provider.GetTracer("a", "2").Scope);
+    }
+
+    [Fact]
+    public void SdkDisabled_RecordsNothingButStillPropagates()
+    {
+        using var p = new TestPipeline(settings: new() { ["OTEL_SDK_DISABLED"] = "true" });
+        Assert.True(p.Provider.IsDisabled);
+        using var scope = p.Tracer.StartActiveSpan("s");
+        Assert.False(scope.Span.IsRecording);
+        Assert.True(scope.Span.Context.IsValid);
+        Assert.Empty(p.Spans);
+    }
+
+    [Fact]
+    public void Shutdown_IsIdempotent_AndLaterSpansAreNotRecorded()
+    {
+        var p = new TestPipeline();
+        Assert.True(p.Provider.Shutdown(5000));
+        Assert.False(p.Provider.Shutdown(5000));
+        var span = p.Tracer.StartSpan("after");
+        Assert.False(span.IsRecording);
+        Assert.True(span.Context.IsValid);
+        span.End();
+        Assert.Empty(p.Spans);
+        p.Dispose();
+    }
+
+    [Fact]
+    public void ForceFlushAndShutdown_ReachEveryProcessor_AndInstrumentationsAreDisposed()
+    {
+        var a = new FlushRecorder();
+        var b = new FlushRecorder();
+        var instrumentation = new Disposable();
+        var provider = new TracerProviderBuilder().AddProcessor(a).AddProcessor(b).AddInstrumentation(_ => instrumentation).Build();
+        Assert.True(provider.ForceFlush(1000));
+        Assert.Equal(1, a.Flushes);
+        Assert.Equal(1, b.Flushes);
+        provider.Dispose();
+        Assert.True(a.ShutDown && b.ShutDown && instrumentation.Disposed);
+    }
+
+    [Fact]
+    public void ProcessorThatThrows_NeverReachesTheApplication_AndOthersStillRun()
+    {
+        var spans = new List<SpanData>();
+        using var provider = new TracerProviderBuilder().AddProcessor(new ThrowingProcessor()).AddInMemoryExporter(spans).Build();
+        var tracer = provider.GetTracer("t");
+        using (tracer.StartSpan("s"))
+        {
+        }
+
+        Assert.Single(spans);
+    }
+
+    [Fact]
+    public void EveryProcessorSeesTheSpan_AndTheRecordIsReusedOnlyAfterAll()
+    {
+        var first = new List<SpanData>();
+        var second = new List<SpanData>();
+        using var provider = new TracerProviderBuilder().AddInMemoryExporter(first).AddInMemoryExporter(second).Build();
+        var tracer = provider.GetTracer("t");
+        for (int i = 0; i < 3; i++)
+        {
+            using var s = tracer.StartSpan("s" + i);
+        }
+
+        Assert.Equal(new[] { "s0", "s1", "s2" }, first.ConvertAll(s => s.Name));
+        Assert.Equal(new[] { "s0", "s1", "s2" }, second.ConvertAll(s => s.Name));
+    }
+
+    private sealed class FlushRecorder : SpanProcessor
+    {
+        public int Flushes;
+        public bool ShutDown;
+
+        public override bool ForceFlush(int timeoutMilliseconds)
+        {
+            Interlocked.Increment(ref Flushes);
+            return true;
+        }
+
+        protected override bool OnShutdown(int timeoutMilliseconds) => ShutDown = true;
+    }
+
+    private sealed class ThrowingProcessor : SpanProcessor
+    {
+        public override void OnStart(SpanData span) => throw new InvalidOperationException("start");
+
+        public override void OnEnd(SpanData span) => throw new InvalidOperationException("end");
+    }
+
+    private sealed class Disposable : IDisposable
+    {
+        public bool Disposed;
+
+        public void Dispose() => Disposed = true;
+    }
+}
