@@ -73,9 +73,18 @@ public static class WaterfallFormatter
     {
         var parts = new StringBuilder();
         var span = node.Span;
+
+        // In a trace that crosses services, name the service where it changes.
+        string? service = span.Resource.ServiceName;
+        string? parentService = node.Parent?.Span.Resource.ServiceName ?? trace.Roots[0].Span.Resource.ServiceName;
+        if (service is not null && (node.Parent is null ? trace.Roots.Count > 1 : service != parentService))
+        {
+            parts.Append('[').Append(service).Append(']');
+        }
+
         if (span.Kind != SpanKind.Internal)
         {
-            parts.Append(span.Kind.ToString().ToLowerInvariant());
+            Append(parts, span.Kind.ToString().ToLowerInvariant());
         }
 
         foreach (string key in s_keyAttributes)
