@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 
 namespace Tracing.Sdk.Propagation;
@@ -79,12 +80,16 @@ public sealed class TraceContextPropagator : TextMapPropagator
 
     internal static void WriteTraceParent(Span<char> chars, TraceId traceId, SpanId spanId, TraceFlags flags)
     {
+        Span<byte> ids = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt64BigEndian(ids, traceId.High);
+        BinaryPrimitives.WriteUInt64BigEndian(ids[8..], traceId.Low);
+        BinaryPrimitives.WriteUInt64BigEndian(ids[16..], spanId.Value);
         chars[0] = '0';
         chars[1] = '0';
         chars[2] = '-';
-        traceId.WriteHex(chars.Slice(3, 32));
+        Hex.WriteLower(ids[..16], chars.Slice(3, 32));
         chars[35] = '-';
-        spanId.WriteHex(chars.Slice(36, 16));
+        Hex.WriteLower(ids[16..], chars.Slice(36, 16));
         chars[52] = '-';
         Hex.WriteByte((byte)(flags & (TraceFlags.Sampled | TraceFlags.Random)), chars[53..]);
     }
@@ -128,9 +133,15 @@ public sealed class TraceContextPropagator : TextMapPropagator
 
         int f0 = Hex.LowerDigit(value[53]);
         int f1 = Hex.LowerDigit(value[54]);
-        if (f0 < 0 || f1 < 0
-            || !TraceId.TryParse(value.Slice(3, 32), out traceId) || !traceId.IsValid
-            || !SpanId.TryParse(value.Slice(36, 16), out spanId) || !spanId.IsValid)
+        Span<byte> ids = stackalloc byte[24];
+        if (f0 < 0 || f1 < 0 || !Hex.TryParseLower(value.Slice(3, 32), ids[..16]) || !Hex.TryParseLower(value.Slice(36, 16), ids[16..]))
+        {
+            return false;
+        }
+
+        traceId = new TraceId(BinaryPrimitives.ReadUInt64BigEndian(ids), BinaryPrimitives.ReadUInt64BigEndian(ids[8..]));
+        spanId = new SpanId(BinaryPrimitives.ReadUInt64BigEndian(ids[16..]));
+        if (!traceId.IsValid || !spanId.IsValid)
         {
             traceId = default;
             spanId = default;

@@ -62,7 +62,7 @@ internal static class TraceStateHeader
             }
             else
             {
-                if (s != start || e != end || count == TraceState.MaxMembers)
+                if (s != start || e != end)
                 {
                     canonical = false;
                 }
@@ -155,6 +155,13 @@ internal static class TraceStateHeader
             return true;
         }
 
+        if (canonical)
+        {
+            // Forwarded as received; members are split out only if someone asks for them.
+            state = TraceState.FromValidatedHeader(header, count);
+            return true;
+        }
+
         var members = new KeyValuePair<string, string>[kept];
         int k = 0;
         for (int i = 0; i < count; i++)
@@ -166,7 +173,7 @@ internal static class TraceStateHeader
             }
         }
 
-        state = TraceState.FromValidatedMembers(members, canonical ? header : null);
+        state = TraceState.FromValidatedMembers(members);
         return true;
     }
 }

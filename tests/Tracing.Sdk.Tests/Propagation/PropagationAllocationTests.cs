@@ -107,6 +107,16 @@ public class PropagationAllocationTests
     }
 
     [Fact]
+    public void ExtractingACanonicalTraceState_AllocatesOnlyTheTraceStateObject()
+    {
+        var carrier = Carrier.Of(("traceparent", TraceParent), ("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,a=1,b=2"));
+
+        long bytes = AllocatedBy(() => TraceContextPropagator.Instance.Extract(default, carrier, Carrier.Get));
+
+        Assert.True(bytes <= 48, $"{bytes} bytes");
+    }
+
+    [Fact]
     public void TheRuntimeBridge_ExtractsAllocatingOnlyTheTraceParentString()
     {
         var bridge = new TracingDistributedContextPropagator(Propagators.Default);
