@@ -55,4 +55,13 @@ internal sealed class SdkEventSource : EventSource
             WriteEvent(5, message);
         }
     }
+
+    [Event(30, Level = EventLevel.Warning, Message = "OTEL_PROPAGATORS names an unknown propagator '{0}'; it is skipped.")]
+    public void UnknownPropagator(string name)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(30, name);
+        }
+    }
 }
