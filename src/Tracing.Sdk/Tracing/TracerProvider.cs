@@ -37,6 +37,7 @@ public sealed class TracerProvider : IDisposable
         SpanLimits = limits;
         _processors = disabled ? [] : processors;
         IsDisabled = disabled;
+        SdkMeter.EnsureCreated();
     }
 
     /// <summary>The resource stamped on every span.</summary>
@@ -99,6 +100,7 @@ public sealed class TracerProvider : IDisposable
     internal void OnEnd(SpanData span)
     {
         var processors = _processors;
+        ThreadSpanCounts.Current.CountEnded();
         span.SetOwners(1);
         if (processors.Length == 1)
         {
