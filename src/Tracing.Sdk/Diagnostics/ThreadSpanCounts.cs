@@ -45,6 +45,10 @@ internal sealed class ThreadSpanCounts
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void CountEnded() => Volatile.Write(ref _ended, _ended + 1);
 
+    internal long StartedForTest => Volatile.Read(ref _started);
+
+    internal long EndedForTest => Volatile.Read(ref _ended);
+
     /// <summary>Totals over every thread that ever counted.</summary>
     public static (long Started, long Ended) Totals()
     {

@@ -138,6 +138,18 @@ public sealed class BatchExportProcessor : SpanProcessor
     /// <summary>Sampled spans that will never be exported: queue full, export failed or timed out, or ended after shutdown.</summary>
     public long Dropped => GetStats().Dropped;
 
+    /// <summary>The options in effect (the batch size capped at the queue size).</summary>
+    internal BatchExportProcessorOptions EffectiveOptions => new()
+    {
+        MaxQueueSize = _maxQueueSize,
+        MaxExportBatchSize = _maxBatch,
+        ScheduledDelayMilliseconds = _scheduledDelayMs,
+        ExportTimeoutMilliseconds = _exportTimeoutMs,
+    };
+
+    /// <summary>Rings currently registered (one per producing thread that is alive or not yet drained).</summary>
+    internal int RingCount => _rings.Length;
+
     /// <inheritdoc/>
     public override void OnEnd(SpanData span)
     {
