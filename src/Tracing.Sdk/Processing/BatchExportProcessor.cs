@@ -151,6 +151,9 @@ public sealed class BatchExportProcessor : SpanProcessor
     internal int RingCount => _rings.Length;
 
     /// <inheritdoc/>
+    internal override bool WantsOnStart => false;
+
+    /// <inheritdoc/>
     public override void OnEnd(SpanData span)
     {
         if (!span.Context.IsSampled)
@@ -625,13 +628,43 @@ public sealed class BatchExportProcessor : SpanProcessor
             Volatile.Write(ref _droppedExportFailure, _droppedExportFailure + n);
         }
 
+        ReleaseAll(batch, n);
+        return true;
+    }
+
+    /// <summary>
+    /// Releases the batch's records. Records whose last owner we were go back to their pools in chains — consecutive
+    /// records of one pool (one producing thread) linked and returned with a single CAS.
+    /// </summary>
+    private static void ReleaseAll(SpanData[] batch, int n)
+    {
+        SpanData? first = null, last = null;
         for (int i = 0; i < n; i++)
         {
-            batch[i].Release();
+            var record = batch[i];
             batch[i] = null!;
+            if (!record.ReleaseReference() || record.Home is null)
+            {
+                continue;
+            }
+
+            if (first is not null && !ReferenceEquals(first.Home, record.Home))
+            {
+                first.Home!.Return(first, last!);
+                first = last = null;
+            }
+
+            // Only this thread links these records: no other thread can reach a record whose references are all gone.
+            // Pushed at the front; `last` stays the chain's tail, which Return links to the pool's stack.
+            record._nextFree = first;
+            first = record;
+            last ??= record;
         }
 
-        return true;
+        if (first is not null)
+        {
+            first.Home!.Return(first, last!);
+        }
     }
 
     private void OnWatchdog()
