@@ -64,4 +64,22 @@ internal sealed class SdkEventSource : EventSource
             WriteEvent(30, name);
         }
     }
+
+    [Event(20, Level = EventLevel.Warning, Message = "Exporter '{0}' did not export {1} span(s) within {2} ms; its cancellation token was cancelled.")]
+    public void ExportTimedOut(string exporter, int spans, int timeoutMilliseconds)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(20, exporter, spans, timeoutMilliseconds);
+        }
+    }
+
+    [Event(21, Level = EventLevel.Error, Message = "Exporter '{0}' ignored cancellation; its export of {1} span(s) was abandoned and a new export thread took over.")]
+    public void ExportAbandoned(string exporter, int spans)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(21, exporter, spans);
+        }
+    }
 }

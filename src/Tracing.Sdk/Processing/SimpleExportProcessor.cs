@@ -24,6 +24,9 @@ public sealed class SimpleExportProcessor : SpanProcessor
     }
 
     /// <inheritdoc/>
+    internal override bool WantsOnStart => false;
+
+    /// <inheritdoc/>
     public override void OnEnd(SpanData span)
     {
         if (!span.Context.IsSampled)

@@ -17,6 +17,9 @@ public abstract class SpanProcessor : IDisposable
     {
     }
 
+    /// <summary>False for the SDK's processors that ignore <see cref="OnStart"/>, so the provider skips calling it.</summary>
+    internal virtual bool WantsOnStart => true;
+
     /// <summary>Called when a recording span ends.</summary>
     /// <param name="span">The finished span.</param>
     public virtual void OnEnd(SpanData span)

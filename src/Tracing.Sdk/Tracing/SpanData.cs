@@ -354,26 +354,60 @@ public sealed class SpanData
     /// <summary>Drops an owner; the last one returns the record to its pool.</summary>
     internal void Release()
     {
+        if (ReleaseReference())
+        {
+            _home?.Return(this);
+        }
+    }
+
+    /// <summary>
+    /// Drops an owner without returning the record; true when this was the last owner, and the caller must then hand
+    /// the record to <see cref="Home"/> (the batch processor returns a whole batch's records with one operation per pool).
+    /// </summary>
+    internal bool ReleaseReference()
+    {
         // With a single owner nobody else can touch the count, so skip the interlocked operation.
         if (Volatile.Read(ref _refCount) == 1 || Interlocked.Decrement(ref _refCount) == 0)
         {
             _refCount = 0;
-            Recycle();
+
+            // Do not keep the provider (and through it processors and exporters) alive from a pooled record.
+            _provider = null;
+            return true;
         }
+
+        return false;
     }
 
-    private void Recycle()
+    /// <summary>The pool this record returns to; null for clones.</summary>
+    internal SpanDataPool? Home => _home;
+
+    /// <summary>
+    /// Clears the previous span and moves to the next generation. Runs on the renting thread when the pool hands the
+    /// record out again, not on the releasing thread: the releasing thread is usually the exporter's, and writing every
+    /// field there would move all of the record's cache lines to the exporter's core only for the producer to pull them
+    /// back at its next span. Until then the stamp keeps its ended bit, so every handle to the old span is a no-op.
+    /// </summary>
+    internal void ResetForReuse()
     {
-        if (_home is null)
+        // Most spans have no events or links; skipping empty clears saves a call each.
+        if (_attributeCount != 0)
         {
-            return;
+            Array.Clear(_attributes, 0, _attributeCount);
         }
 
-        Array.Clear(_attributes, 0, _attributeCount);
-        Array.Clear(_events, 0, _eventCount);
-        Array.Clear(_eventAttributes, 0, _eventAttributeCount);
-        Array.Clear(_links, 0, _linkCount);
-        Array.Clear(_linkAttributes, 0, _linkAttributeCount);
+        if ((_eventCount | _eventAttributeCount) != 0)
+        {
+            Array.Clear(_events, 0, _eventCount);
+            Array.Clear(_eventAttributes, 0, _eventAttributeCount);
+        }
+
+        if ((_linkCount | _linkAttributeCount) != 0)
+        {
+            Array.Clear(_links, 0, _linkCount);
+            Array.Clear(_linkAttributes, 0, _linkAttributeCount);
+        }
+
         if (_attributes.Length > MaxPooledBufferLength)
         {
             _attributes = [];
@@ -396,12 +430,10 @@ public sealed class SpanData
         _linkCount = _droppedLinks = _linkAttributeCount = 0;
         _status = default;
         _name = string.Empty;
-        _provider = null;
         _endUnixNano = 0;
 
         // Next generation, live. Written last: from here on a stale handle's stamp can never match.
         Volatile.Write(ref _stamp, (_stamp & ~1) + 2);
-        _home.Return(this);
     }
 
     /// <summary>For diagnostics.</summary>

@@ -36,12 +36,32 @@ internal sealed class SpanDataPool
 
         pool._free = data._nextFree;
         data._nextFree = null;
+        data.ResetForReuse();
         return data;
     }
 
     public void Return(SpanData data)
     {
-        // A record whose thread has gone is left to the GC: nobody would ever rent it again.
+        // The owner returning its own record (a span dropped or exported on the thread that made it): straight onto the
+        // private free list, no interlocked operation. t_pool is this thread's pool, so this is the owner thread.
+        if (ReferenceEquals(t_pool, this))
+        {
+            data._nextFree = _free;
+            _free = data;
+            return;
+        }
+
+        Return(data, data);
+    }
+
+    /// <summary>
+    /// Returns a chain of records linked through <c>_nextFree</c> from <paramref name="first"/> to <paramref name="last"/>,
+    /// all of this pool, with one CAS: the exporter thread returns a batch this way, so the owner's <c>_returned</c>
+    /// line moves between cores once per batch rather than once per span.
+    /// </summary>
+    public void Return(SpanData first, SpanData last)
+    {
+        // Records whose thread has gone are left to the GC: nobody would ever rent them again.
         if (!_owner.IsAlive)
         {
             return;
@@ -51,8 +71,8 @@ internal sealed class SpanDataPool
         do
         {
             head = Volatile.Read(ref _returned);
-            data._nextFree = head;
+            last._nextFree = head;
         }
-        while (Interlocked.CompareExchange(ref _returned, data, head) != head);
+        while (Interlocked.CompareExchange(ref _returned, first, head) != head);
     }
 }

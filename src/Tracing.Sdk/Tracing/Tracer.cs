@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Tracing.Sdk.Diagnostics;
 using Tracing.Sdk.Sampling;
 
 namespace Tracing.Sdk;
@@ -160,6 +161,7 @@ public sealed class Tracer
             return new Span(context);
         }
 
+        ThreadSpanCounts.Current.CountStarted();
         var data = SpanDataPool.Rent();
         int stamp = data.LiveStamp;
         data.Start(p, Scope, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote,

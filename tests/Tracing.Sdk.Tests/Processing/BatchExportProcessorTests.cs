@@ -1,0 +1,443 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Processing;
+using Tracing.Sdk.Sampling;
+using Xunit;
+
+namespace Tracing.Sdk.Tests.Processing;
+
+public class BatchExportProcessorTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    private static TracerProvider Build(BatchExportProcessor processor, Sampler? sampler = null) =>
+        new TracerProviderBuilder()
+            .SetSettingsSource(static _ => null)
+            .SetSampler(sampler ?? Sampler.AlwaysOn)
+            .AddProcessor(processor)
+            .Build();
+
+    private static void RunThreads(int threads, Action<int> body)
+    {
+        var all = new Thread[threads];
+        using var start = new ManualResetEventSlim(false);
+        for (int t = 0; t < threads; t++)
+        {
+            int id = t;
+            all[t] = new Thread(() =>
+            {
+                start.Wait();
+                body(id);
+            });
+            all[t].Start();
+        }
+
+        start.Set();
+        foreach (var th in all)
+        {
+            Assert.True(th.Join(Generous));
+        }
+    }
+
+    [Fact]
+    public void ManyThreads_ExportEverySampledSpanExactlyOnce_WhenTheQueueIsLargeEnough()
+    {
+        const int Threads = 6;
+        const int PerThread = 5_000;
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = Threads * PerThread, MaxExportBatchSize = 256 });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        var ended = new ConcurrentBag<SpanId>();
+
+        RunThreads(Threads, _ =>
+        {
+            for (int i = 0; i < PerThread; i++)
+            {
+                var span = tracer.StartSpan("op");
+                span.SetAttribute("i", i);
+                ended.Add(span.Context.SpanId);
+                span.End();
+            }
+        });
+
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.Equal(Threads * PerThread, exporter.Spans);
+        Assert.Equal(Threads * PerThread, exporter.Seen.Count);
+        Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
+        Assert.All(ended, id => Assert.True(exporter.Seen.ContainsKey(id)));
+        var stats = processor.GetStats();
+        Assert.Equal(0, processor.Dropped);
+        Assert.Equal(Threads * PerThread, processor.Exported);
+        Assert.Equal(Threads * PerThread, stats.Enqueued);
+        Assert.Equal(0, stats.QueueDepth);
+    }
+
+    [Fact]
+    public void FullQueue_DropsAndCountsExactly_AndNeverHoldsMoreThanTheQueueSize_WhenTheExporterIsBlocked()
+    {
+        const int Threads = 4;
+        const int PerThread = 2_000;
+        const int QueueSize = 64;
+        const int BatchSize = 16;
+        var exporter = new GatedExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = QueueSize, MaxExportBatchSize = BatchSize });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+
+        // One span first, so the exporter thread is parked inside Export holding one batch.
+        tracer.StartSpan("first").End();
+        processor.ForceFlush(0); // only wakes the exporter thread
+        Assert.True(exporter.Entered.Wait(Generous));
+
+        RunThreads(Threads, _ =>
+        {
+            for (int i = 0; i < PerThread; i++)
+            {
+                tracer.StartSpan("op").End();
+            }
+        });
+
+        // Nothing can be exported while the gate is shut: the queue holds at most QueueSize spans, the rest were dropped.
+        var blocked = processor.GetStats();
+        Assert.Equal(1 + (Threads * PerThread), blocked.Received);
+        Assert.True(blocked.QueueDepth <= QueueSize, $"queue depth {blocked.QueueDepth}");
+        Assert.True(blocked.DroppedQueueFull >= (Threads * PerThread) - QueueSize, $"dropped {blocked.DroppedQueueFull}");
+
+        exporter.Gate.Set();
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        var stats = processor.GetStats();
+        Assert.Equal(exporter.Spans, processor.Exported);
+        Assert.Equal(1 + (Threads * PerThread), processor.Exported + processor.Dropped);
+        Assert.Equal(stats.DroppedQueueFull, processor.Dropped);
+        Assert.Equal(blocked.DroppedQueueFull, stats.DroppedQueueFull);
+        Assert.True(processor.Exported <= QueueSize + BatchSize, $"exported {processor.Exported}");
+    }
+
+    [Fact]
+    public void ForceFlush_ExportsEverySpanEndedBeforeTheCall_WhileOtherThreadsKeepProducing()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 1 << 16, ScheduledDelayMilliseconds = 60_000 });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        using var stop = new ManualResetEventSlim(false);
+        var producers = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            while (!stop.IsSet)
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    tracer.StartSpan("background").End();
+                }
+
+                // Keep the queue below its bound so nothing is dropped; the flush below must still see all of ours.
+                while (processor.GetStats().QueueDepth > 10_000 && !stop.IsSet)
+                {
+                    Thread.Yield();
+                }
+            }
+        })).ToArray();
+        foreach (var p in producers)
+        {
+            p.Start();
+        }
+
+        try
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                var mine = new List<SpanId>();
+                for (int i = 0; i < 50; i++)
+                {
+                    var span = tracer.StartSpan("mine");
+                    mine.Add(span.Context.SpanId);
+                    span.End();
+                }
+
+                Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+                Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
+            }
+        }
+        finally
+        {
+            stop.Set();
+            foreach (var p in producers)
+            {
+                p.Join();
+            }
+        }
+
+        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.Equal(0, processor.Dropped);
+        Assert.Equal(exporter.Spans, processor.Exported);
+        Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public void Shutdown_RacingWithProducers_ExportsOrCountsEverySpanThatEnded()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 1024, MaxExportBatchSize = 128 });
+        var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        var recordedEnds = new long[4];
+        long recordingAfterShutdown = 0;
+        using var started = new CountdownEvent(4);
+        var producers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            started.Signal();
+            while (!provider.IsShutdown)
+            {
+                var span = tracer.StartSpan("op");
+                if (span.IsRecording)
+                {
+                    recordedEnds[t]++;
+                }
+
+                span.End();
+            }
+
+            // A few more after shutdown: not recording, so not counted anywhere.
+            for (int i = 0; i < 100; i++)
+            {
+                var late = tracer.StartSpan("late");
+                if (late.IsRecording)
+                {
+                    Interlocked.Increment(ref recordingAfterShutdown);
+                }
+
+                late.End();
+            }
+        })).ToArray();
+        foreach (var p in producers)
+        {
+            p.Start();
+        }
+
+        Assert.True(started.Wait(Generous));
+        var deadline = DateTime.UtcNow + Generous;
+        while (processor.GetStats().Received < 5_000 && DateTime.UtcNow < deadline)
+        {
+            Thread.Yield();
+        }
+
+        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        foreach (var p in producers)
+        {
+            Assert.True(p.Join(Generous));
+        }
+
+        var stats = processor.GetStats();
+        Assert.Equal(0, recordingAfterShutdown);
+        Assert.Equal(recordedEnds.Sum(), stats.Received);
+        Assert.Equal(stats.Received, stats.Exported + stats.Dropped);
+        Assert.Equal(exporter.Spans, stats.Exported);
+        Assert.Equal(0, stats.QueueDepth);
+        Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public void Shutdown_IsIdempotent_AndLaterSpansAreNotExported()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter);
+        var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        tracer.StartSpan("before").End();
+
+        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.False(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.False(processor.Shutdown(1000));
+        Assert.True(processor.ForceFlush(1000));
+        tracer.StartSpan("after").End();
+
+        Assert.Equal(1, exporter.Spans);
+        Assert.Equal(1, processor.Exported);
+        Assert.Equal(0, processor.Dropped);
+    }
+
+    [Fact]
+    public void SpanEndedDirectlyThroughTheProcessorAfterShutdown_IsDroppedWithReasonShutdown()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter);
+        var sink = new BatchExportProcessor(new DiscardingExporter());
+
+        // Two processors: the batch processor gets OnEnd and must retain the record itself.
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(sink).AddProcessor(processor).Build();
+        var tracer = provider.GetTracer("test");
+        var span = tracer.StartSpan("late");
+        Assert.True(processor.Shutdown((int)Generous.TotalMilliseconds));
+        span.End();
+
+        Assert.Equal(1, processor.GetStats().DroppedShutdown);
+        Assert.Equal(0, exporter.Spans);
+    }
+
+    [Fact]
+    public void ThrowingExporter_DoesNotStopThePipeline_AndItsBatchIsCountedAsFailed()
+    {
+        var exporter = new ThrowOnceExporter();
+        var processor = new BatchExportProcessor(exporter);
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+
+        tracer.StartSpan("lost").End();
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        tracer.StartSpan("kept").End();
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+
+        var stats = processor.GetStats();
+        Assert.Equal(1, exporter.Spans);
+        Assert.Equal(1, stats.Exported);
+        Assert.Equal(1, stats.ExportFailures);
+        Assert.Equal(1, stats.DroppedExportFailure);
+        Assert.Equal(2, stats.ExportAttempts);
+    }
+
+    [Fact]
+    public void SlowExporter_SeesItsTokenCancelledAtTheTimeout_AndThePipelineContinues()
+    {
+        var exporter = new SlowOnceExporter();
+        var processor = new BatchExportProcessor(exporter, new() { ExportTimeoutMilliseconds = 100 });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+
+        tracer.StartSpan("slow").End();
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        tracer.StartSpan("next").End();
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+
+        var stats = processor.GetStats();
+        Assert.Equal(1, exporter.Spans);
+        Assert.Equal(1, stats.ExportFailures);
+        Assert.Equal(0, stats.ExportsAbandoned);
+        Assert.Equal(1, stats.DroppedExportFailure);
+    }
+
+    [Fact]
+    public void HangingExporter_IsAbandonedAfterTheTimeout_ItsRecordsAreNotRecycled_AndThePipelineContinues()
+    {
+        var exporter = new HangOnceExporter();
+        var processor = new BatchExportProcessor(exporter, new() { ExportTimeoutMilliseconds = 100 });
+        var provider = Build(processor);
+        try
+        {
+            var tracer = provider.GetTracer("test");
+            tracer.StartSpan("hung").End();
+            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(exporter.Entered.Wait(Generous));
+            Assert.True(exporter.TokenCancelled.Wait(Generous));
+
+            // Many more spans on this thread: had the hung batch's record gone back to the pool, one of these would reuse it.
+            for (int i = 0; i < 1000; i++)
+            {
+                tracer.StartSpan("after").End();
+            }
+
+            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            var stats = processor.GetStats();
+            Assert.Equal(1000, exporter.Spans);
+            Assert.Equal(1000, stats.Exported);
+            Assert.Equal(1, stats.ExportsAbandoned);
+            Assert.Equal(1, stats.ExportFailures);
+            Assert.Equal(1, stats.DroppedExportFailure);
+            var held = Assert.Single(exporter.Held);
+            Assert.Equal("hung", held.Name);
+            Assert.True(held.HasEnded);
+        }
+        finally
+        {
+            exporter.Release();
+            provider.Shutdown((int)Generous.TotalMilliseconds);
+        }
+    }
+
+    [Fact]
+    public void UnsampledAndRecordOnlySpans_AreNotExported()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter);
+        using var provider = Build(processor, new RecordOnlySampler());
+        var tracer = provider.GetTracer("test");
+        var span = tracer.StartSpan("recorded");
+        Assert.True(span.IsRecording);
+        span.End();
+
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.Equal(0, exporter.Spans);
+        Assert.Equal(0, processor.GetStats().Received);
+    }
+
+    [Fact]
+    public void RingOfAThreadThatDied_IsDrainedThenUnregistered_AndItsCountsRemain()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter);
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        var worker = new Thread(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                tracer.StartSpan("from a short-lived thread").End();
+            }
+        });
+        worker.Start();
+        Assert.True(worker.Join(Generous));
+
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.Equal(10, exporter.Spans);
+        Assert.Equal(0, processor.RingCount);
+        var stats = processor.GetStats();
+        Assert.Equal(10, stats.Enqueued);
+        Assert.Equal(10, stats.Exported);
+    }
+
+    [Fact]
+    public void FullBatch_IsExportedWithoutWaitingForTheScheduledDelay()
+    {
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxExportBatchSize = 8, ScheduledDelayMilliseconds = int.MaxValue });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+        for (int i = 0; i < 64; i++)
+        {
+            tracer.StartSpan("op").End();
+        }
+
+        // No flush: only the batch-size wake-up can export these. Wait for the event, with a generous bound.
+        var deadline = DateTime.UtcNow + Generous;
+        while (exporter.Spans < 8 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.True(exporter.Spans >= 8, $"exported {exporter.Spans}");
+    }
+
+    [Fact]
+    public void SharedSpanRecords_AreReleasedByEveryProcessor_WhenTwoBatchProcessorsExportTheSameSpans()
+    {
+        var a = new CountingExporter();
+        var b = new CountingExporter();
+        var pa = new BatchExportProcessor(a);
+        var pb = new BatchExportProcessor(b);
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(pa).AddProcessor(pb).Build();
+        var tracer = provider.GetTracer("test");
+        for (int i = 0; i < 500; i++)
+        {
+            tracer.StartSpan("op").End();
+        }
+
+        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.Equal(500, a.Spans);
+        Assert.Equal(500, b.Spans);
+        Assert.Equal(a.Seen.Keys.OrderBy(k => k.ToString()), b.Seen.Keys.OrderBy(k => k.ToString()));
+    }
+}
