@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Net.Http;
 using System.Threading;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -28,9 +29,12 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     public OtlpGrpcTransport(OtlpExporterOptions options, Uri endpoint)
     {
         Endpoint = endpoint;
+        // An HttpClient (rather than a handler) keeps Grpc.Net.Client out of its subchannel mode, whose reconnect
+        // back-off (1 s growing to 2 min) would fail calls fast for minutes after the receiver comes back: retry pacing
+        // is the exporter's job, within its export timeout.
         _channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
         {
-            HttpHandler = OtlpHttpHandler.Create(options),
+            HttpClient = new HttpClient(OtlpHttpHandler.Create(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan },
             DisposeHttpClient = true,
         });
         _invoker = _channel.CreateCallInvoker();
