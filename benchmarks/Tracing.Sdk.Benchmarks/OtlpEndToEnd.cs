@@ -84,18 +84,36 @@ public static class OtlpEndToEnd
 
     private static long Search(string sdk, int start, int seconds, Uri grpc, HttpClient http, Uri countUri)
     {
+        // Warm-up (not counted): connection set-up and JIT would otherwise land in the first trial.
+        Trial(sdk, 2000, 3, grpc, http, countUri);
         long good = 0;
         long bad = 0;
-        for (long rate = start; rate <= 4_000_000; rate *= 2)
+        if (Trial(sdk, start, seconds, grpc, http, countUri))
         {
-            if (Trial(sdk, rate, seconds, grpc, http, countUri))
+            good = start;
+            for (long rate = start * 2L; rate <= 4_000_000; rate *= 2)
             {
+                if (!Trial(sdk, rate, seconds, grpc, http, countUri))
+                {
+                    bad = rate;
+                    break;
+                }
+
                 good = rate;
             }
-            else
+        }
+        else
+        {
+            bad = start;
+            for (long rate = start / 2; rate >= 500; rate /= 2)
             {
+                if (Trial(sdk, rate, seconds, grpc, http, countUri))
+                {
+                    good = rate;
+                    break;
+                }
+
                 bad = rate;
-                break;
             }
         }
 

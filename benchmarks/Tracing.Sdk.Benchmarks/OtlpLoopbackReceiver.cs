@@ -29,8 +29,11 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
     private readonly WebApplication _http;
     private long _spans;
 
-    private OtlpLoopbackReceiver(int grpcPort, int httpPort)
+    private readonly bool _count;
+
+    private OtlpLoopbackReceiver(int grpcPort, int httpPort, bool count)
     {
+        _count = count;
         _grpc = Build(grpcPort, HttpProtocols.Http2, app => app.MapPost("/opentelemetry.proto.collector.trace.v1.TraceService/Export", HandleGrpc));
         _http = Build(httpPort, HttpProtocols.Http1, app =>
         {
@@ -45,9 +48,10 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
 
     public long Spans => Interlocked.Read(ref _spans);
 
-    public static async Task<OtlpLoopbackReceiver> StartAsync(int grpcPort = 0, int httpPort = 0)
+    /// <summary>Starts the receiver; with <paramref name="count"/> false it drains bodies without parsing or copying them.</summary>
+    public static async Task<OtlpLoopbackReceiver> StartAsync(int grpcPort = 0, int httpPort = 0, bool count = true)
     {
-        var r = new OtlpLoopbackReceiver(grpcPort, httpPort);
+        var r = new OtlpLoopbackReceiver(grpcPort, httpPort, count);
         await r._grpc.StartAsync();
         await r._http.StartAsync();
         r.GrpcEndpoint = new Uri(Address(r._grpc));
@@ -125,8 +129,33 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
         return body.GetBuffer().AsSpan(0, (int)body.Length).ToArray();
     }
 
+    private static async Task Drain(HttpContext context)
+    {
+        var reader = context.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync();
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+    }
+
+    private static readonly byte[] s_emptyGrpcMessage = new byte[5];
+
     private async Task HandleGrpc(HttpContext context)
     {
+        if (!_count)
+        {
+            await Drain(context);
+            context.Response.ContentType = "application/grpc";
+            context.Response.AppendTrailer("grpc-status", "0");
+            await context.Response.Body.WriteAsync(s_emptyGrpcMessage);
+            return;
+        }
+
         var body = await ReadBody(context);
         int spans = 0;
         int offset = 0;
@@ -140,11 +169,18 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
         Interlocked.Add(ref _spans, spans);
         context.Response.ContentType = "application/grpc";
         context.Response.AppendTrailer("grpc-status", "0");
-        await context.Response.Body.WriteAsync(new byte[5]);
+        await context.Response.Body.WriteAsync(s_emptyGrpcMessage);
     }
 
     private async Task HandleHttp(HttpContext context)
     {
+        if (!_count)
+        {
+            await Drain(context);
+            context.Response.ContentType = "application/x-protobuf";
+            return;
+        }
+
         var body = await ReadBody(context);
         Interlocked.Add(ref _spans, CountSpans(body));
         context.Response.ContentType = "application/x-protobuf";
