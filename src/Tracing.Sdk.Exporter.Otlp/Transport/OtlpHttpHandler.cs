@@ -1,0 +1,61 @@
+using System;
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Tracing.Sdk.Exporter.Otlp.Diagnostics;
+
+namespace Tracing.Sdk.Exporter.Otlp.Transport;
+
+/// <summary>Builds the HTTP handler both transports use: pooled connections, and TLS settings from the options.</summary>
+internal static class OtlpHttpHandler
+{
+    public static SocketsHttpHandler Create(OtlpExporterOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(1, options.TimeoutMilliseconds)),
+        };
+
+        try
+        {
+            if (options.CertificateFile is { } caFile)
+            {
+                var ca = X509CertificateLoader.LoadCertificateFromFile(caFile);
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (errors == SslPolicyErrors.None)
+                    {
+                        return true;
+                    }
+
+                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+                    {
+                        return false;
+                    }
+
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                };
+            }
+
+            if (options.ClientCertificateFile is { } certFile)
+            {
+                var client = X509Certificate2.CreateFromPemFile(certFile, options.ClientKeyFile);
+                handler.SslOptions.ClientCertificates = [client];
+            }
+        }
+#pragma warning disable CA1031 // A bad certificate setting must not stop the application; it is reported and ignored.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_CERTIFICATE", ex.Message, "the system's trust store");
+        }
+
+        return handler;
+    }
+}

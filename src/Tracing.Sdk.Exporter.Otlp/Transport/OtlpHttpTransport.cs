@@ -1,0 +1,148 @@
+using System;
+using System.IO;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Threading;
+using Tracing.Sdk.Exporter.Otlp.Serialization;
+
+namespace Tracing.Sdk.Exporter.Otlp.Transport;
+
+/// <summary><c>POST /v1/traces</c> with a protobuf or OTLP/JSON body.</summary>
+internal sealed class OtlpHttpTransport : OtlpTransport
+{
+    private static readonly MediaTypeHeaderValue s_protobuf = new("application/x-protobuf");
+    private static readonly MediaTypeHeaderValue s_json = new("application/json");
+
+    private readonly HttpClient _client;
+    private readonly bool _json;
+    private readonly bool _gzip;
+
+    public OtlpHttpTransport(OtlpExporterOptions options, Uri endpoint, bool json)
+    {
+        Endpoint = endpoint;
+        _json = json;
+        _gzip = options.Compression == OtlpCompression.Gzip;
+        _client = new HttpClient(OtlpHttpHandler.Create(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        foreach (var (key, value) in options.Headers)
+        {
+            _client.DefaultRequestHeaders.TryAddWithoutValidation(key, value);
+        }
+    }
+
+    public override Uri Endpoint { get; }
+
+    public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        try
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
+            using var response = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeoutSource.Token).GetAwaiter().GetResult();
+            if (response.IsSuccessStatusCode)
+            {
+                var body = response.Content.ReadAsByteArrayAsync(timeoutSource.Token).GetAwaiter().GetResult();
+                var (rejected, text) = ReadPartialSuccess(body, response.Content.Headers.ContentType?.MediaType);
+                return SendResult.Success(rejected, text);
+            }
+
+            int code = (int)response.StatusCode;
+            string reason = "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return code is 429 or 502 or 503 or 504
+                ? new SendResult(SendStatus.Retryable, reason, RetryAfter(response))
+                : new SendResult(SendStatus.Permanent, reason);
+        }
+        catch (OperationCanceledException)
+        {
+            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
+        }
+#pragma warning disable CA1031 // Connection failures are reported as a result, never thrown into the exporter's caller.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+        }
+    }
+
+    public override void Dispose() => _client.Dispose();
+
+    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - DateTimeOffset.UtcNow;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    private HttpContent CreateContent(ExportBuffer request)
+    {
+        HttpContent content;
+        if (_gzip)
+        {
+            var compressed = new MemoryStream();
+            using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(request.Span);
+            }
+
+            content = new ByteArrayContent(compressed.GetBuffer(), 0, (int)compressed.Length);
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+        else
+        {
+            content = new ByteArrayContent(request.Array, 0, request.Length);
+        }
+
+        content.Headers.ContentType = _json ? s_json : s_protobuf;
+        return content;
+    }
+
+    private static (long Rejected, string? Message) ReadPartialSuccess(byte[] body, string? mediaType)
+    {
+        if (body.Length == 0)
+        {
+            return (0, null);
+        }
+
+        if (mediaType == "application/json")
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object
+                    && doc.RootElement.TryGetProperty("partialSuccess", out var partial)
+                    && partial.ValueKind == JsonValueKind.Object)
+                {
+                    long rejected = 0;
+                    if (partial.TryGetProperty("rejectedSpans", out var r))
+                    {
+                        rejected = r.ValueKind == JsonValueKind.String ? long.Parse(r.GetString()!, System.Globalization.CultureInfo.InvariantCulture) : r.GetInt64();
+                    }
+
+                    string? message = partial.TryGetProperty("errorMessage", out var m) ? m.GetString() : null;
+                    return (rejected, message);
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or OverflowException)
+            {
+                return (0, null);
+            }
+
+            return (0, null);
+        }
+
+        return RetryHint.ReadPartialSuccess(body);
+    }
+}

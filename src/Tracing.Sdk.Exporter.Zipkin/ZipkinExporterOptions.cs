@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Tracing.Sdk.Exporter.Zipkin;
+
+/// <summary>Settings of the <see cref="ZipkinExporter"/>; <see cref="FromSettings"/> reads <c>OTEL_EXPORTER_ZIPKIN_*</c>.</summary>
+public sealed class ZipkinExporterOptions
+{
+    /// <summary>The default endpoint, <c>http://localhost:9411/api/v2/spans</c>.</summary>
+    public static readonly Uri DefaultEndpoint = new("http://localhost:9411/api/v2/spans");
+
+    /// <summary>Where spans are posted (<c>OTEL_EXPORTER_ZIPKIN_ENDPOINT</c>). <c>https</c> means TLS.</summary>
+    public Uri Endpoint { get; set; } = DefaultEndpoint;
+
+    /// <summary>The most one export may take, retries included (<c>OTEL_EXPORTER_ZIPKIN_TIMEOUT</c>). Default 10 000 ms.</summary>
+    public int TimeoutMilliseconds { get; set; } = 10_000;
+
+    /// <summary>Headers sent with every request.</summary>
+    public IList<KeyValuePair<string, string>> Headers { get; } = new List<KeyValuePair<string, string>>();
+
+    /// <summary>Retries after the first attempt, at most (HTTP 429, 502, 503, 504 and connection failures). Default 5.</summary>
+    public int MaxRetryAttempts { get; set; } = 5;
+
+    /// <summary>The first back-off, doubled on every retry up to <see cref="MaxBackoff"/>, with jitter. Default 1 s.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest back-off. Default 5 s.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Options read from <c>OTEL_EXPORTER_ZIPKIN_ENDPOINT</c> and <c>OTEL_EXPORTER_ZIPKIN_TIMEOUT</c>; invalid values fall back to the defaults.</summary>
+    /// <param name="getSetting">Returns a setting's value, or null (for example <c>TracerProviderBuilder.GetSetting</c>).</param>
+    public static ZipkinExporterOptions FromSettings(Func<string, string?> getSetting)
+    {
+        ArgumentNullException.ThrowIfNull(getSetting);
+        var options = new ZipkinExporterOptions();
+        if (getSetting("OTEL_EXPORTER_ZIPKIN_ENDPOINT")?.Trim() is { Length: > 0 } endpoint)
+        {
+            if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                options.Endpoint = uri;
+            }
+            else
+            {
+                ZipkinExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_ZIPKIN_ENDPOINT", endpoint, DefaultEndpoint.ToString());
+            }
+        }
+
+        if (getSetting("OTEL_EXPORTER_ZIPKIN_TIMEOUT")?.Trim() is { Length: > 0 } timeout)
+        {
+            if (int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out int ms) && ms > 0)
+            {
+                options.TimeoutMilliseconds = ms;
+            }
+            else
+            {
+                ZipkinExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_ZIPKIN_TIMEOUT", timeout, "10000");
+            }
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Tracing.Sdk.Exporter.Otlp.Tests;
+
+public sealed class OtlpExporterOptionsTests
+{
+    private static OtlpExporterOptions Read(params (string Name, string Value)[] settings)
+    {
+        var map = settings.ToDictionary(s => s.Name, s => s.Value);
+        return OtlpExporterOptions.FromSettings(name => map.GetValueOrDefault(name));
+    }
+
+    [Fact]
+    public void FromSettings_DefaultsToHttpProtobufOnPort4318()
+    {
+        var options = Read();
+
+        Assert.Equal(OtlpExportProtocol.HttpProtobuf, options.Protocol);
+        Assert.Equal(new Uri("http://localhost:4318/v1/traces"), options.ResolveEndpoint());
+        Assert.Equal(10_000, options.TimeoutMilliseconds);
+        Assert.True(options.RetryEnabled);
+        Assert.Null(options.SpoolDirectory);
+    }
+
+    [Fact]
+    public void FromSettings_DefaultsToPort4317_ForGrpc()
+    {
+        Assert.Equal(new Uri("http://localhost:4317"), Read(("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")).ResolveEndpoint());
+    }
+
+    [Theory]
+    [InlineData("http://collector:4318", "http://collector:4318/v1/traces")]
+    [InlineData("http://collector:4318/", "http://collector:4318/v1/traces")]
+    [InlineData("https://collector/otlp", "https://collector/otlp/v1/traces")]
+    public void FromSettings_AppendsTheTracePath_ToTheGenericEndpointForHttp(string endpoint, string expected)
+    {
+        Assert.Equal(new Uri(expected), Read(("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)).ResolveEndpoint());
+    }
+
+    [Fact]
+    public void FromSettings_UsesTheGenericEndpointAsIs_ForGrpc()
+    {
+        var options = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"));
+
+        Assert.Equal(new Uri("https://collector:4317"), options.ResolveEndpoint());
+    }
+
+    [Fact]
+    public void FromSettings_UsesTheTracesEndpointAsIs_AndPrefersIt()
+    {
+        var options = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"), ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom"));
+
+        Assert.Equal(new Uri("http://traces:9999/custom"), options.ResolveEndpoint());
+    }
+
+    [Fact]
+    public void FromSettings_PrefersTracesSpecificValues()
+    {
+        var options = Read(
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "5000"),
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700"),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"));
+
+        Assert.Equal(OtlpExportProtocol.HttpJson, options.Protocol);
+        Assert.Equal(700, options.TimeoutMilliseconds);
+        Assert.Equal(OtlpCompression.Gzip, options.Compression);
+    }
+
+    [Fact]
+    public void FromSettings_PercentDecodesHeaders_AndSkipsMalformedMembers()
+    {
+        var options = Read(("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b%3Dc, tenant = t1 ,broken,=novalue"));
+
+        Assert.Equal([new("api-key", "a b=c"), new("tenant", "t1")], options.Headers.ToArray());
+    }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")]
+    [InlineData("OTEL_EXPORTER_OTLP_TIMEOUT", "-5")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]
+    [InlineData("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli")]
+    public void FromSettings_FallsBackToDefaults_OnInvalidValues(string name, string value)
+    {
+        var options = Read((name, value));
+
+        Assert.Equal(OtlpExportProtocol.HttpProtobuf, options.Protocol);
+        Assert.Equal(10_000, options.TimeoutMilliseconds);
+        Assert.Equal(OtlpExporterOptions.DefaultHttpEndpoint, options.ResolveEndpoint());
+        Assert.Equal(OtlpCompression.None, options.Compression);
+    }
+
+    [Fact]
+    public void FromSettings_ReadsTheSpoolDirectoryAndCertificates()
+    {
+        var options = Read(("TRACING_SPOOL_DIRECTORY", "/var/spool/traces"), ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"), ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/etc/key.pem"));
+
+        Assert.Equal("/var/spool/traces", options.SpoolDirectory);
+        Assert.Equal("/etc/ca.pem", options.CertificateFile);
+        Assert.Equal("/etc/key.pem", options.ClientKeyFile);
+    }
+
+    [Fact]
+    public void EndpointSetInCode_IsUsedAsIs_EvenAfterAGenericSetting()
+    {
+        var options = Read(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4318"));
+        options.Endpoint = new Uri("http://mine:1234/path");
+
+        Assert.Equal(new Uri("http://mine:1234/path"), options.ResolveEndpoint());
+    }
+
+    [Fact]
+    public async Task AddOtlpExporter_ReadsSettingsThroughTheBuilder_AndExportsEndedSpans()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
+        var settings = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString(),
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "x-tenant=blue",
+        };
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(n => settings.GetValueOrDefault(n)).SetServiceName("svc").AddOtlpExporter().Build())
+        {
+            provider.GetTracer("t").StartRootSpan("hello").End();
+        }
+
+        await receiver.WaitForRequestsAsync(1);
+        Assert.Equal("hello", Assert.Single(receiver.Spans).Name);
+        Assert.True(receiver.Headers.TryDequeue(out var headers));
+        Assert.Equal("blue", headers!["x-tenant"]);
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Tracing.Sdk.Exporting;
+
+namespace Tracing.Sdk.Exporter.Otlp.Tests;
+
+public sealed class OtlpSpoolTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "tracing-spool-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private OtlpExporterOptions Options(int port) => new()
+    {
+        Endpoint = new Uri($"http://127.0.0.1:{port}"),
+        Protocol = OtlpExportProtocol.Grpc,
+        TimeoutMilliseconds = 3_000,
+        MaxRetryAttempts = 1,
+        InitialBackoff = TimeSpan.FromMilliseconds(10),
+        SpoolDirectory = _directory,
+    };
+
+    [Fact]
+    public async Task Spool_DeliversEverySpanExactlyOnce_WhenTheReceiverComesBack()
+    {
+        using var log = new EventLog();
+        int port = OtlpRetryTests.ClosedPort();
+        using var exporter = new OtlpTraceExporter(Options(port));
+        var first = TestSpans.Typical(3);
+        var second = TestSpans.Typical(4);
+
+        Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(first), CancellationToken.None));
+        Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(second), CancellationToken.None));
+        Assert.Equal(7, exporter.SpooledSpans);
+        Assert.Equal(0, exporter.DroppedSpans);
+
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
+        var third = TestSpans.Typical(2);
+        var result = exporter.Export(TestSpans.Batch(third), CancellationToken.None);
+        Assert.True(result == ExportResult.Success, log.ToString());
+
+        await receiver.WaitForRequestsAsync(3);
+        var expected = first.Concat(second).Concat(third).Select(s => s.SpanId.ToString()).Order();
+        Assert.Equal(expected, receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
+        Assert.Equal(9, exporter.ExportedSpans);
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public async Task Spool_IsSentByANewExporter_AfterARestart()
+    {
+        int port = OtlpRetryTests.ClosedPort();
+        var spans = TestSpans.Typical(5);
+        using (var a = new OtlpTraceExporter(Options(port)))
+        {
+            a.Export(TestSpans.Batch(spans), CancellationToken.None);
+            Assert.Equal(5, a.SpooledSpans);
+        }
+
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
+        using var b = new OtlpTraceExporter(Options(port));
+
+        Assert.True(b.ForceFlush(30_000));
+
+        await receiver.WaitForRequestsAsync(1);
+        Assert.Equal(spans.Select(s => s.SpanId.ToString()).Order(), receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
+        Assert.Equal(5, b.ExportedSpans);
+    }
+
+    [Fact]
+    public async Task Spool_SkipsCountsAndDeletesCorruptFiles()
+    {
+        int port = OtlpRetryTests.ClosedPort();
+        using (var a = new OtlpTraceExporter(Options(port)))
+        {
+            a.Export(TestSpans.Batch(TestSpans.Typical(2)), CancellationToken.None);
+            a.Export(TestSpans.Batch(TestSpans.Typical(3)), CancellationToken.None);
+        }
+
+        var files = Directory.GetFiles(_directory).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(2, files.Length);
+        var bytes = File.ReadAllBytes(files[0]);
+        File.WriteAllBytes(files[0], bytes[..^5]); // truncated
+        File.WriteAllBytes(Path.Combine(_directory, "0000000000000000000-garbage.otlpspool"), [1, 2, 3]);
+
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
+        using var b = new OtlpTraceExporter(Options(port));
+        Assert.True(b.ForceFlush(30_000));
+
+        await receiver.WaitForRequestsAsync(1);
+        Assert.Equal(3, receiver.Spans.Count());
+        Assert.Equal(2, b.CorruptSpoolFiles);
+        Assert.Equal(2, b.DroppedSpans);
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public void Spool_DropsTheOldestBatch_WhenItsSizeCapIsReached()
+    {
+        var options = Options(OtlpRetryTests.ClosedPort());
+        options.SpoolMaxBytes = 1500;
+        using var exporter = new OtlpTraceExporter(options);
+
+        exporter.Export(TestSpans.Batch(TestSpans.Typical(3)), CancellationToken.None);
+        exporter.Export(TestSpans.Batch(TestSpans.Typical(3)), CancellationToken.None);
+        exporter.Export(TestSpans.Batch(TestSpans.Typical(3)), CancellationToken.None);
+
+        long onDisk = Directory.GetFiles(_directory).Sum(f => new FileInfo(f).Length);
+        Assert.True(onDisk <= 1500);
+        Assert.True(exporter.DroppedSpans >= 3);
+        Assert.Equal(9, exporter.SpooledSpans);
+    }
+
+    [Fact]
+    public void Spool_CreatesItsDirectoryForTheOwnerOnly()
+    {
+        using var exporter = new OtlpTraceExporter(Options(OtlpRetryTests.ClosedPort()));
+
+        Assert.True(Directory.Exists(_directory));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
+        }
+    }
+}
