@@ -100,6 +100,12 @@ public sealed class Baggage
         return new Baggage(members);
     }
 
+    /// <summary>
+    /// Wraps members a propagator has already validated: names unique and non-empty, at most <see cref="MaxMembers"/>.
+    /// Takes ownership of the array, so extraction builds a baggage with one array instead of one copy per member.
+    /// </summary>
+    internal static Baggage FromValidatedMembers(BaggageMember[] members) => members.Length == 0 ? Empty : new Baggage(members);
+
     /// <summary>Builds a baggage from members, keeping the last value of a repeated name and at most <see cref="MaxMembers"/>.</summary>
     /// <param name="members">The members.</param>
     public static Baggage Create(ReadOnlySpan<BaggageMember> members)

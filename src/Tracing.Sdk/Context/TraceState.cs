@@ -28,6 +28,14 @@ public sealed class TraceState
         _header = header;
     }
 
+    /// <summary>
+    /// Wraps members a propagator has already validated (W3C grammar, unique keys, at most <see cref="MaxMembers"/>).
+    /// <paramref name="header"/> is the members' canonical serialization when the caller has it (the received header
+    /// itself, when it had no white space or empty members), so forwarding it costs no rebuild.
+    /// </summary>
+    internal static TraceState FromValidatedMembers(KeyValuePair<string, string>[] members, string? header) =>
+        members.Length == 0 ? Empty : new TraceState(members, header);
+
     /// <summary>The number of members.</summary>
     public int Count => _members.Length;
 

@@ -56,6 +56,15 @@ internal sealed class SdkEventSource : EventSource
         }
     }
 
+    [Event(30, Level = EventLevel.Warning, Message = "OTEL_PROPAGATORS names an unknown propagator '{0}'; it is skipped.")]
+    public void UnknownPropagator(string name)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(30, name);
+        }
+    }
+
     [Event(50, Level = EventLevel.Error, Message = "The Activity bridge failed in {0}: {1}")]
     public void ActivityBridgeFailed(string where, string error)
     {

@@ -32,4 +32,17 @@ public abstract class TextMapPropagator
     /// with commas (RFC 9110), which makes a repeated <c>traceparent</c> invalid, as W3C requires.
     /// </param>
     public abstract PropagationContext Extract<TCarrier>(in PropagationContext context, TCarrier carrier, Func<TCarrier, string, string?> getter);
+
+    /// <summary>
+    /// Writes the ambient context — <see cref="Tracer.CurrentSpan"/> (ours or a bridged Activity) and
+    /// <see cref="Baggage.Current"/> — into <paramref name="carrier"/>.
+    /// </summary>
+    /// <typeparam name="TCarrier">The carrier type.</typeparam>
+    /// <param name="carrier">The carrier.</param>
+    /// <param name="setter">Sets one header on the carrier.</param>
+    public void InjectCurrent<TCarrier>(TCarrier carrier, Action<TCarrier, string, string> setter)
+    {
+        var baggage = Baggage.Current;
+        Inject(new PropagationContext(Tracer.CurrentSpan.Context, baggage.Count > 0 ? baggage : null), carrier, setter);
+    }
 }

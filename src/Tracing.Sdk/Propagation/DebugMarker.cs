@@ -1,0 +1,37 @@
+namespace Tracing.Sdk.Propagation;
+
+/// <summary>
+/// Carries the B3 / Jaeger "debug" decision (force-sample and propagate as debug) inside the process.
+/// <para>
+/// It lives as a reserved entry of the trace state rather than as an extra <see cref="TraceFlags"/> bit because the
+/// trace state is what survives every local hop: a child span inherits its parent's trace state, and when ASP.NET Core
+/// or HttpClient create Activities the trace state travels as <c>Activity.TraceStateString</c>, while Activity flags
+/// know only "recorded". The entry is a valid W3C member (so every consumer of a trace state accepts it), but it is a
+/// local signal: the W3C injector never writes it, and the W3C extractor drops it if a peer sends it.
+/// </para>
+/// </summary>
+internal static class DebugMarker
+{
+    /// <summary>The reserved trace-state key (a multi-tenant key no vendor owns).</summary>
+    public const string Key = "debug@tracing-sdk";
+
+    public const string Value = "1";
+
+    public static bool IsSet(TraceState? state) => state is not null && state.Get(Key) is not null;
+
+    /// <summary>The trace state with the marker added (at the front, as a W3C update).</summary>
+    public static TraceState Mark(TraceState? state) =>
+        IsSet(state) ? state! : (state ?? TraceState.Empty).With(Key, Value);
+
+    /// <summary>The trace state without the marker; null when nothing else is left.</summary>
+    public static TraceState? Strip(TraceState? state)
+    {
+        if (!IsSet(state))
+        {
+            return state;
+        }
+
+        var stripped = state!.Without(Key);
+        return stripped.Count == 0 ? null : stripped;
+    }
+}
