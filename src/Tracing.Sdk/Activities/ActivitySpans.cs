@@ -50,6 +50,24 @@ public static class ActivitySpans
         return false;
     }
 
+    /// <summary>The span tied to <paramref name="activity"/> and the provider that recorded it, if any.</summary>
+    /// <param name="activity">The Activity.</param>
+    /// <param name="span">The tied span (possibly not recording), or <see cref="Span.Invalid"/>.</param>
+    /// <param name="owner">The provider given when the tie was made, or null.</param>
+    public static bool TryGetSpan(Activity activity, out Span span, out TracerProvider? owner)
+    {
+        if (activity is not null && s_ties.TryGetValue(activity, out var tie))
+        {
+            span = tie.Span;
+            owner = tie.Owner;
+            return true;
+        }
+
+        span = default;
+        owner = null;
+        return false;
+    }
+
     /// <summary>
     /// Ties <paramref name="activity"/> to <paramref name="span"/> until the Activity is collected or
     /// <see cref="Detach(Activity)"/> is called; the first tie wins. Use it to make an Activity stand for a span that
