@@ -67,4 +67,16 @@ public sealed class CompositePropagator : TextMapPropagator
 
         return result;
     }
+
+    /// <inheritdoc/>
+    public override PropagationContext Extract<TCarrier>(in PropagationContext context, TCarrier carrier, Func<TCarrier, string, string?> getter, Func<TCarrier, IEnumerable<string>> keys)
+    {
+        var result = context;
+        foreach (var p in _propagators)
+        {
+            result = p.Extract(result, carrier, getter, keys);
+        }
+
+        return result;
+    }
 }

@@ -17,11 +17,14 @@ internal static class DebugMarker
 
     public const string Value = "1";
 
+    /// <summary>A trace state holding only the marker; shared, as trace states are immutable.</summary>
+    public static TraceState Only { get; } = TraceState.Empty.With(Key, Value);
+
     public static bool IsSet(TraceState? state) => state is not null && state.Get(Key) is not null;
 
     /// <summary>The trace state with the marker added (at the front, as a W3C update).</summary>
     public static TraceState Mark(TraceState? state) =>
-        IsSet(state) ? state! : (state ?? TraceState.Empty).With(Key, Value);
+        state is not { Count: > 0 } ? Only : IsSet(state) ? state : state.With(Key, Value);
 
     /// <summary>The trace state without the marker; null when nothing else is left.</summary>
     public static TraceState? Strip(TraceState? state)

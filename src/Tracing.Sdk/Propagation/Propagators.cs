@@ -79,6 +79,9 @@ public static class Propagators
     {
         "tracecontext" => TraceContextPropagator.Instance,
         "baggage" => BaggagePropagator.Instance,
+        "b3" => B3Propagator.Single,
+        "b3multi" => B3Propagator.Multi,
+        "jaeger" => JaegerPropagator.Instance,
         _ => null,
     };
 }

@@ -34,6 +34,19 @@ public abstract class TextMapPropagator
     public abstract PropagationContext Extract<TCarrier>(in PropagationContext context, TCarrier carrier, Func<TCarrier, string, string?> getter);
 
     /// <summary>
+    /// Reads a context as <see cref="Extract{TCarrier}(in PropagationContext, TCarrier, Func{TCarrier, string, string?})"/>
+    /// does, and also fields whose names are not fixed (Jaeger's <c>uberctx-{key}</c> baggage), which can be found only by
+    /// listing the carrier's field names. Propagators with fixed field names need not override it.
+    /// </summary>
+    /// <typeparam name="TCarrier">The carrier type.</typeparam>
+    /// <param name="context">What earlier propagators found (default for none).</param>
+    /// <param name="carrier">The carrier.</param>
+    /// <param name="getter">Returns a header's value (repeated headers joined with commas), or null when absent.</param>
+    /// <param name="keys">Lists the carrier's field names.</param>
+    public virtual PropagationContext Extract<TCarrier>(in PropagationContext context, TCarrier carrier, Func<TCarrier, string, string?> getter, Func<TCarrier, IEnumerable<string>> keys) =>
+        Extract(context, carrier, getter);
+
+    /// <summary>
     /// Writes the ambient context — <see cref="Tracer.CurrentSpan"/> (ours or a bridged Activity) and
     /// <see cref="Baggage.Current"/> — into <paramref name="carrier"/>.
     /// </summary>
