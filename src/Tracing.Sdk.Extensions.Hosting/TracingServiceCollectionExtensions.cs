@@ -1,9 +1,11 @@
 using System;
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Tracing.Sdk.Extensions.Hosting;
+using Tracing.Sdk.Propagation;
 
 namespace Tracing.Sdk;
 
@@ -49,6 +51,13 @@ public static class TracingServiceCollectionExtensions
 
             return builder.Build();
         });
+
+        // ASP.NET Core hosting extracts the incoming parent of its Activity with the DistributedContextPropagator in
+        // the services: make it speak the configured formats, so the Activity (read by loggers) carries the trace the
+        // server span continues. It replaces the runtime's default that hosting registered.
+        services.RemoveAll<DistributedContextPropagator>();
+        services.AddSingleton<DistributedContextPropagator>(static sp =>
+            new TracingDistributedContextPropagator(Propagators.FromEnvironment(new TracingSettings(sp.GetService<IConfiguration>()).Get)));
 
         // Inserted first, so it is started before any hosted service registered earlier (the web server included).
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TracingHostedService>());

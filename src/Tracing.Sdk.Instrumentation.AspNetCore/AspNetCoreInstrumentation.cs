@@ -46,6 +46,8 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         return values.Count == 1 ? values[0] : values.ToString();
     };
 
+    private static readonly Func<HttpRequest, IEnumerable<string>> s_headerNames = static request => request.Headers.Keys;
+
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
     private readonly AspNetCoreInstrumentationOptions _options;
@@ -167,7 +169,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         }
 
         var request = context.Request;
-        var incoming = _propagator.Extract(default, request, s_getHeader);
+        var incoming = _propagator.Extract(default, request, s_getHeader, s_headerNames);
         if (incoming.Baggage is { Count: > 0 } baggage)
         {
             // Set in the hosting layer's synchronous call, so it flows into the request's pipeline (like Activity.Current).
