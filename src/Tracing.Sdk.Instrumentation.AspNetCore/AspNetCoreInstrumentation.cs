@@ -48,6 +48,8 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
     private static readonly Func<HttpRequest, IEnumerable<string>> s_headerNames = static request => request.Headers.Keys;
 
+    private static readonly object s_exceptionRecorded = new();
+
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
     private readonly AspNetCoreInstrumentationOptions _options;
@@ -273,7 +275,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             span.UpdateName((known ? method : "HTTP") + " " + route);
         }
 
-        if (status >= 500)
+        if (status >= 500 && !context.Items.ContainsKey(s_exceptionRecorded))
         {
             span.SetAttribute("error.type", status.ToString(CultureInfo.InvariantCulture));
             span.SetStatus(StatusCode.Error);
@@ -333,6 +335,9 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
         span.SetAttribute("error.type", exception.GetType().FullName ?? exception.GetType().Name);
         span.SetStatus(StatusCode.Error, exception.Message);
+
+        // The exception's type, not the 500 that follows, is the request's error.type.
+        context.Items[s_exceptionRecorded] = true;
         if (_options.RecordException)
         {
             span.RecordException(exception);

@@ -250,7 +250,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
             {
                 foreach (var name in _options.CapturedRequestHeaders)
                 {
-                    if (request.Headers.TryGetValues(name, out var values))
+                    if (request.Headers.TryGetValues(name, out var values) || (request.Content?.Headers.TryGetValues(name, out values) ?? false))
                     {
                         span.SetAttribute("http.request.header." + name.ToLowerInvariant(), values.ToArray());
                     }
@@ -290,7 +290,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
             {
                 foreach (var name in _options.CapturedResponseHeaders)
                 {
-                    if (response.Headers.TryGetValues(name, out var values))
+                    if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
                     {
                         span.SetAttribute("http.response.header." + name.ToLowerInvariant(), values.ToArray());
                     }
