@@ -82,4 +82,13 @@ internal sealed class SdkEventSource : EventSource
             WriteEvent(21, exporter, spans);
         }
     }
+
+    [Event(50, Level = EventLevel.Error, Message = "The Activity bridge failed in {0}: {1}")]
+    public void ActivityBridgeFailed(string where, string error)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(50, where, error);
+        }
+    }
 }

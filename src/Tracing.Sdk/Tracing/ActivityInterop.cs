@@ -21,6 +21,11 @@ internal static class ActivityInterop
 
     public static Span ToSpan(Activity activity)
     {
+        if (Activities.ActivitySpans.TryGetTie(activity) is { } tie)
+        {
+            return tie.Span;
+        }
+
         if (SpanForActivity is { } map)
         {
             return map(activity);
@@ -29,7 +34,19 @@ internal static class ActivityInterop
         return Span.FromContext(ContextOf(activity));
     }
 
+    /// <summary>The context of <paramref name="activity"/>: its tied span's when it has one, else the Activity's own ids.</summary>
     public static SpanContext ContextOf(Activity activity)
+    {
+        if (Activities.ActivitySpans.TryGetTie(activity) is { } tie)
+        {
+            return tie.Span.Context;
+        }
+
+        return OwnContextOf(activity);
+    }
+
+    /// <summary>The Activity's own ids, flags and trace state.</summary>
+    public static SpanContext OwnContextOf(Activity activity)
     {
         if (activity.IdFormat != ActivityIdFormat.W3C)
         {

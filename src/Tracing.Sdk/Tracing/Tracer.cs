@@ -148,6 +148,18 @@ public sealed class Tracer
         bool hasParent = parent.IsValid;
         TraceId traceId = hasParent ? parent.TraceId : ids.NewTraceId();
         var sampling = p.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes, links));
+        return StartSampled(name, kind, parent, traceId, ids.NewSpanId(), sampling, attributes, links, startTime == default ? 0 : Clock.ToUnixNano(startTime));
+    }
+
+    /// <summary>
+    /// Starts a span whose ids the caller chose and whose sampling decision is already made. The Activity bridge uses
+    /// it so that a span and its Activity share one span id: whatever reads either one sees the same operation.
+    /// </summary>
+    internal Span StartSampled(string name, SpanKind kind, in SpanContext parent, TraceId traceId, SpanId spanId, in SamplingResult sampling, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, long startUnixNano)
+    {
+        var p = _provider;
+        name ??= string.Empty;
+        bool hasParent = parent.IsValid;
 
         TraceFlags flags = hasParent ? parent.TraceFlags & TraceFlags.Random : (p.RandomTraceIds ? TraceFlags.Random : TraceFlags.None);
         if (sampling.Decision == SamplingDecision.RecordAndSample)
@@ -155,7 +167,7 @@ public sealed class Tracer
             flags |= TraceFlags.Sampled;
         }
 
-        var context = new SpanContext(traceId, ids.NewSpanId(), flags, sampling.TraceState ?? parent.TraceState);
+        var context = new SpanContext(traceId, spanId, flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
             return new Span(context);
@@ -165,7 +177,7 @@ public sealed class Tracer
         var data = SpanDataPool.Rent();
         int stamp = data.LiveStamp;
         data.Start(p, Scope, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote,
-            startTime == default ? Clock.NowUnixNano() : Clock.ToUnixNano(startTime));
+            startUnixNano == 0 ? Clock.NowUnixNano() : startUnixNano);
 
         for (int i = 0; i < attributes.Length; i++)
         {

@@ -1,0 +1,441 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+using Tracing.Sdk.Activities;
+using Tracing.Sdk.Propagation;
+
+namespace Tracing.Sdk.Instrumentation.AspNetCore;
+
+/// <summary>
+/// A server span per ASP.NET Core request, from the hosting layer's <c>Microsoft.AspNetCore</c> DiagnosticListener.
+/// </summary>
+/// <remarks>
+/// The incoming context is extracted here, with the configured propagator (W3C, B3, Jaeger, composite), rather than
+/// through the hosting layer's <see cref="DistributedContextPropagator"/>: the span then continues exactly the caller's
+/// context (trace state, sampled flag, remote parent) whatever propagator the host was built with, and the baggage
+/// becomes <see cref="Baggage.Current"/> for the handler. The hosting Activity becomes the span's twin (same span id)
+/// through <see cref="ActivitySpans"/>, so handler code sees the server span as current and everything it starts
+/// (our spans, bridged Activities, HttpClient calls) nests under it. A filtered request gets no span: its Activity is
+/// tied to the caller's context instead, so its handler's calls continue the caller's trace.
+/// When built inside <c>AddTracing</c>, the instrumentation listens to its own host's listener only, so several hosts
+/// in one process each trace their own requests with their own provider.
+/// </remarks>
+internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    internal const string ListenerName = "Microsoft.AspNetCore";
+    private const string ActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+    private const string StartEvent = "Microsoft.AspNetCore.Hosting.HttpRequestIn.Start";
+    private const string StopEvent = "Microsoft.AspNetCore.Hosting.HttpRequestIn.Stop";
+    private const string HostingUnhandledException = "Microsoft.AspNetCore.Hosting.UnhandledException";
+    private const string DiagnosticsUnhandledException = "Microsoft.AspNetCore.Diagnostics.UnhandledException";
+
+    private static readonly Func<HttpRequest, string, string?> s_getHeader = static (request, name) =>
+    {
+        if (!request.Headers.TryGetValue(name, out StringValues values) || values.Count == 0)
+        {
+            return null;
+        }
+
+        // Repeated headers are joined with commas, as the propagator contract expects.
+        return values.Count == 1 ? values[0] : values.ToString();
+    };
+
+    private static readonly Func<HttpRequest, IEnumerable<string>> s_headerNames = static request => request.Headers.Keys;
+
+    private static readonly object s_exceptionRecorded = new();
+
+    private readonly TracerProvider _provider;
+    private readonly Tracer _tracer;
+    private readonly AspNetCoreInstrumentationOptions _options;
+    private readonly TextMapPropagator _propagator;
+    private readonly IDisposable? _allListeners;
+    private readonly List<IDisposable> _subscriptions = [];
+    private readonly PayloadProperty<Exception> _exception = new("exception");
+    private readonly PayloadProperty<HttpContext> _httpContext = new("httpContext");
+    private int _disposed;
+
+    public AspNetCoreInstrumentation(TracerProvider provider, AspNetCoreInstrumentationOptions options, TextMapPropagator propagator, DiagnosticListener? hostListener)
+    {
+        _provider = provider;
+        _tracer = provider.GetTracer("Tracing.Sdk.Instrumentation.AspNetCore", typeof(AspNetCoreInstrumentation).Assembly.GetName().Version?.ToString(3));
+        _options = options;
+        _propagator = propagator;
+        if (hostListener is not null)
+        {
+            _subscriptions.Add(hostListener.Subscribe(this, IsEnabled));
+        }
+        else
+        {
+            _allListeners = DiagnosticListener.AllListeners.Subscribe(this);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _allListeners?.Dispose();
+        lock (_subscriptions)
+        {
+            foreach (var s in _subscriptions)
+            {
+                s.Dispose();
+            }
+
+            _subscriptions.Clear();
+        }
+    }
+
+    private static bool IsEnabled(string name, object? arg1, object? arg2)
+        => name is ActivityName or StartEvent or StopEvent or HostingUnhandledException or DiagnosticsUnhandledException;
+
+    void IObserver<DiagnosticListener>.OnNext(DiagnosticListener value)
+    {
+        if (value.Name == ListenerName && Volatile.Read(ref _disposed) == 0)
+        {
+            lock (_subscriptions)
+            {
+                _subscriptions.Add(value.Subscribe(this, IsEnabled));
+            }
+        }
+    }
+
+    void IObserver<DiagnosticListener>.OnCompleted()
+    {
+    }
+
+    void IObserver<DiagnosticListener>.OnError(Exception error)
+    {
+    }
+
+    void IObserver<KeyValuePair<string, object?>>.OnCompleted()
+    {
+    }
+
+    void IObserver<KeyValuePair<string, object?>>.OnError(Exception error)
+    {
+    }
+
+    void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
+    {
+        try
+        {
+            switch (value.Key)
+            {
+                case StartEvent:
+                    if (value.Value is HttpContext startContext)
+                    {
+                        OnStart(startContext);
+                    }
+
+                    break;
+                case StopEvent:
+                    if (value.Value is HttpContext stopContext)
+                    {
+                        OnStop(stopContext);
+                    }
+
+                    break;
+                case HostingUnhandledException:
+                case DiagnosticsUnhandledException:
+                    OnException(_httpContext.Fetch(value.Value), _exception.Fetch(value.Value));
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // Nothing may reach the application's request.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            AspNetCoreInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
+        }
+    }
+
+    private static Activity? ActivityOf(HttpContext context)
+        => context.Features.Get<IHttpActivityFeature>()?.Activity ?? Activity.Current;
+
+    private void OnStart(HttpContext context)
+    {
+        var activity = ActivityOf(context);
+        if (activity is null || ActivitySpans.TryGetSpan(activity, out _))
+        {
+            return;
+        }
+
+        var request = context.Request;
+        var incoming = _propagator.Extract(default, request, s_getHeader, s_headerNames);
+        if (incoming.Baggage is { Count: > 0 } baggage)
+        {
+            // Set in the hosting layer's synchronous call, so it flows into the request's pipeline (like Activity.Current).
+            Baggage.Current = baggage;
+        }
+
+        var parent = incoming.SpanContext;
+        if (_options.Filter is { } filter && !SafeFilter(filter, context))
+        {
+            if (parent.IsValid)
+            {
+                ActivitySpans.Attach(activity, Span.FromContext(parent), _provider);
+            }
+
+            return;
+        }
+
+        string method = MethodOf(request.Method, out bool known);
+        var host = request.Host;
+        int port = host.Port ?? (request.IsHttps ? 443 : 80);
+        ReadOnlySpan<KeyValue> attributes =
+        [
+            new("http.request.method", method),
+            new("url.scheme", request.Scheme),
+            new("url.path", request.Path.HasValue ? request.Path.Value : "/"),
+            new("server.address", host.Host),
+            new("server.port", port),
+        ];
+        var span = ActivitySpans.StartSpan(_tracer, activity, known ? method : "HTTP", SpanKind.Server, parent, attributes);
+        if (!span.IsRecording)
+        {
+            return;
+        }
+
+        if (!known)
+        {
+            span.SetAttribute("http.request.method_original", request.Method);
+        }
+
+        if (context.Connection.RemoteIpAddress is { } remote)
+        {
+            span.SetAttribute("client.address", remote.ToString());
+        }
+
+        if (request.Headers.UserAgent is { Count: > 0 } userAgent)
+        {
+            span.SetAttribute("user_agent.original", userAgent.ToString());
+        }
+
+        span.SetAttribute("network.protocol.version", ProtocolVersionOf(request.Protocol));
+        foreach (var name in _options.CapturedRequestHeaders)
+        {
+            if (request.Headers.TryGetValue(name, out var values))
+            {
+                span.SetAttribute("http.request.header." + name.ToLowerInvariant(), values.ToArray()!);
+            }
+        }
+
+        if (_options.EnrichWithHttpRequest is { } enrich)
+        {
+            SafeEnrich(enrich, span, request);
+        }
+    }
+
+    private void OnStop(HttpContext context)
+    {
+        var activity = ActivityOf(context);
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (Baggage.Current.Count > 0)
+        {
+            // The next request on this connection runs in the same flow: it must not inherit this one's baggage.
+            Baggage.Current = Baggage.Empty;
+        }
+
+        if (!ActivitySpans.TryGetSpan(activity, out var span, out var owner) || !ReferenceEquals(owner, _provider))
+        {
+            return;
+        }
+
+        ActivitySpans.Detach(activity);
+        if (!span.IsRecording || span.Context.SpanId.ToActivitySpanId() != activity.SpanId)
+        {
+            return;
+        }
+
+        var response = context.Response;
+        int status = response.StatusCode;
+        span.SetAttribute("http.response.status_code", status);
+        string method = MethodOf(context.Request.Method, out bool known);
+        if (activity.GetTagItem("grpc.method") is string grpcMethod)
+        {
+            NameGrpcCall(span, activity, grpcMethod);
+        }
+        else if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
+        {
+            span.SetAttribute("http.route", route);
+            span.UpdateName((known ? method : "HTTP") + " " + route);
+        }
+
+        if (status >= 500 && !context.Items.ContainsKey(s_exceptionRecorded))
+        {
+            span.SetAttribute("error.type", status.ToString(CultureInfo.InvariantCulture));
+            span.SetStatus(StatusCode.Error);
+        }
+
+        foreach (var name in _options.CapturedResponseHeaders)
+        {
+            if (response.Headers.TryGetValue(name, out var values))
+            {
+                span.SetAttribute("http.response.header." + name.ToLowerInvariant(), values.ToArray()!);
+            }
+        }
+
+        if (_options.EnrichWithHttpResponse is { } enrich)
+        {
+            SafeEnrich(enrich, span, response);
+        }
+
+        long end = activity.Duration == TimeSpan.Zero ? 0 : (activity.StartTimeUtc.Ticks + activity.Duration.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        if (end == 0)
+        {
+            span.End();
+        }
+        else
+        {
+            span.End(new DateTimeOffset(DateTime.UnixEpoch.Ticks + (end / 100), TimeSpan.Zero));
+        }
+    }
+
+    private static void NameGrpcCall(Span span, Activity activity, string grpcMethod)
+    {
+        var path = grpcMethod.AsSpan().TrimStart('/');
+        int slash = path.LastIndexOf('/');
+        span.SetAttribute("rpc.system", "grpc");
+        span.SetAttribute("rpc.service", slash > 0 ? path[..slash].ToString() : path.ToString());
+        span.SetAttribute("rpc.method", slash > 0 ? path[(slash + 1)..].ToString() : string.Empty);
+        span.UpdateName(path.ToString());
+        if (activity.GetTagItem("grpc.status_code") is string text && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int code))
+        {
+            span.SetAttribute("rpc.grpc.status_code", code);
+
+            // For a server, only the statuses that mean the server failed are errors.
+            if (code is 2 or 4 or 12 or 13 or 14 or 15)
+            {
+                span.SetStatus(StatusCode.Error);
+            }
+        }
+    }
+
+    private void OnException(HttpContext? context, Exception? exception)
+    {
+        if (context is null || exception is null || ActivityOf(context) is not { } activity
+            || !ActivitySpans.TryGetSpan(activity, out var span, out var owner) || !ReferenceEquals(owner, _provider) || !span.IsRecording)
+        {
+            return;
+        }
+
+        span.SetAttribute("error.type", exception.GetType().FullName ?? exception.GetType().Name);
+        span.SetStatus(StatusCode.Error, exception.Message);
+
+        // The exception's type, not the 500 that follows, is the request's error.type.
+        context.Items[s_exceptionRecorded] = true;
+        if (_options.RecordException)
+        {
+            span.RecordException(exception);
+        }
+
+        if (_options.EnrichWithException is { } enrich)
+        {
+            SafeEnrich(enrich, span, exception);
+        }
+    }
+
+    private static string MethodOf(string method, out bool known)
+    {
+        known = true;
+        if (HttpMethods.IsGet(method))
+        {
+            return "GET";
+        }
+
+        if (HttpMethods.IsPost(method))
+        {
+            return "POST";
+        }
+
+        if (HttpMethods.IsPut(method))
+        {
+            return "PUT";
+        }
+
+        if (HttpMethods.IsDelete(method))
+        {
+            return "DELETE";
+        }
+
+        if (HttpMethods.IsHead(method))
+        {
+            return "HEAD";
+        }
+
+        if (HttpMethods.IsOptions(method))
+        {
+            return "OPTIONS";
+        }
+
+        if (HttpMethods.IsPatch(method))
+        {
+            return "PATCH";
+        }
+
+        if (HttpMethods.IsTrace(method))
+        {
+            return "TRACE";
+        }
+
+        if (HttpMethods.IsConnect(method))
+        {
+            return "CONNECT";
+        }
+
+        known = false;
+        return "_OTHER";
+    }
+
+    private static string ProtocolVersionOf(string protocol) => protocol switch
+    {
+        "HTTP/1.1" => "1.1",
+        "HTTP/2" => "2",
+        "HTTP/3" => "3",
+        "HTTP/1.0" => "1.0",
+        _ => protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol,
+    };
+
+    private static bool SafeFilter(Func<HttpContext, bool> filter, HttpContext context)
+    {
+        try
+        {
+            return filter(context);
+        }
+#pragma warning disable CA1031 // A throwing filter records the request rather than failing it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            AspNetCoreInstrumentationEventSource.Log.Failed("Filter", ex.Message);
+            return true;
+        }
+    }
+
+    private static void SafeEnrich<T>(Action<Span, T> enrich, Span span, T value)
+    {
+        try
+        {
+            enrich(span, value);
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            AspNetCoreInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Tracing.Sdk.Diagnostics;
+using Tracing.Sdk.Sampling;
+
+namespace Tracing.Sdk.Activities;
+
+/// <summary>
+/// Records Activities of the chosen ActivitySources as spans of one provider: an <see cref="ActivityListener"/> whose
+/// sampling goes through the provider's sampler, and whose started Activities are tied to spans (see
+/// <see cref="ActivitySpans"/> for how both trees stay one).
+/// </summary>
+internal sealed class ActivitySourceBridge : IDisposable
+{
+    // The decision of the last Sample call on this thread, consumed by ActivityStarted: ActivitySource samples, creates
+    // and starts an Activity synchronously on one thread, so the sampler runs once per Activity (a rate-limiting
+    // sampler must not count twice). When they do not match (an Activity created now and started later), the
+    // Activity's recorded flag stands in for the decision.
+    [ThreadStatic]
+    private static PendingDecision? t_pending;
+
+    [ThreadStatic]
+    private static KeyValue[]? t_tagBuffer;
+
+    private readonly TracerProvider _provider;
+    private readonly ActivitySourceFilter _filter;
+    private readonly ActivityListener _listener;
+    private readonly ConcurrentDictionary<ActivitySource, Tracer> _tracers = new();
+
+    public ActivitySourceBridge(TracerProvider provider, string[] sources)
+    {
+        _provider = provider;
+        _filter = new ActivitySourceFilter(sources);
+        ActivitySpans.EnableInterop();
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => _filter.Matches(source.Name),
+            Sample = Sample,
+            ActivityStarted = OnStarted,
+            ActivityStopped = OnStopped,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        try
+        {
+            var current = Activity.Current;
+            bool implicitParent = options.Parent == default || (current is not null && options.Parent == current.Context);
+            SpanContext parent;
+            TracerProvider? owner = null;
+            if (implicitParent)
+            {
+                parent = CurrentParent(out owner);
+            }
+            else
+            {
+                parent = ActivityConversion.ToSpanContext(options.Parent);
+            }
+
+            if (owner is not null && !ReferenceEquals(owner, _provider))
+            {
+                // Another provider recorded the parent and records this Activity; only keep the context flowing.
+                return ActivitySamplingResult.PropagationData;
+            }
+
+            // For a root, options.TraceId asks Activity.TraceIdGenerator, which the Activity then keeps: the sampler
+            // decides on the very trace id the Activity will carry.
+            TraceId traceId = parent.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(options.TraceId);
+            var tags = TagsOf(options.Tags);
+            var links = options.Links is null ? default : ActivityConversion.ToLinks(options.Links);
+            var result = _provider.Sampler.ShouldSample(new SamplingParameters(parent, traceId, options.Name, ActivityConversion.ToSpanKind(options.Kind), tags, links));
+            if (tags.Length > 0)
+            {
+                Array.Clear(t_tagBuffer!, 0, tags.Length);
+            }
+
+            if (result.TraceState is { } state)
+            {
+                options = options with { TraceState = state.ToString() };
+            }
+
+            if (result.Attributes is { } extra)
+            {
+                foreach (var kv in extra)
+                {
+                    options.SamplingTags.Add(kv.Key, kv.Value.AsString() ?? (object)kv.Value.ToString());
+                }
+            }
+
+            t_pending = new PendingDecision(this, options.Source, options.Name, traceId, result.Decision);
+            return result.Decision switch
+            {
+                SamplingDecision.RecordAndSample => ActivitySamplingResult.AllDataAndRecorded,
+                SamplingDecision.RecordOnly => ActivitySamplingResult.AllData,
+
+                // Not recorded, but the Activity still exists so the context (unsampled) flows to its children.
+                _ => ActivitySamplingResult.PropagationData,
+            };
+        }
+#pragma warning disable CA1031 // A listener's exception would surface in the library that starts the Activity.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SdkEventSource.Log.ActivityBridgeFailed(nameof(Sample), ex.Message);
+            return ActivitySamplingResult.PropagationData;
+        }
+    }
+
+    private void OnStarted(Activity activity)
+    {
+        try
+        {
+            if (ActivitySpans.TryGetTie(activity) is not null)
+            {
+                return;
+            }
+
+            var parent = ActivitySpans.ParentOf(activity, out var owner);
+            if (owner is not null && !ReferenceEquals(owner, _provider))
+            {
+                return;
+            }
+
+            var pending = t_pending;
+            t_pending = null;
+            SamplingDecision decision;
+            if (pending is not null && ReferenceEquals(pending.Bridge, this) && ReferenceEquals(pending.Source, activity.Source)
+                && pending.Name == activity.OperationName && (!parent.IsValid || pending.TraceId == parent.TraceId))
+            {
+                decision = pending.Decision;
+            }
+            else
+            {
+                decision = activity.Recorded ? SamplingDecision.RecordAndSample : activity.IsAllDataRequested ? SamplingDecision.RecordOnly : SamplingDecision.Drop;
+            }
+
+            if (decision == SamplingDecision.Drop)
+            {
+                return;
+            }
+
+            TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
+            var tracer = _tracers.GetOrAdd(activity.Source, static (source, provider) => provider.GetTracer(source.Name, string.IsNullOrEmpty(source.Version) ? null : source.Version), _provider);
+            TraceId traceId = parent.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(activity.TraceId);
+            var links = ActivityConversion.ToLinks(activity.Links);
+            var span = tracer.StartSampled(activity.DisplayName, ActivityConversion.ToSpanKind(activity.Kind), parent, traceId,
+                ActivitySpans.SpanIdOf(activity, _provider), new SamplingResult(decision, state), default, links, ActivitySpans.StartTimeOf(activity));
+            ActivitySpans.Attach(activity, span, _provider);
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStarted), ex.Message);
+        }
+    }
+
+    private void OnStopped(Activity activity)
+    {
+        try
+        {
+            if (ActivitySpans.TryGetTie(activity) is not { } tie || !ReferenceEquals(tie.Owner, _provider))
+            {
+                return;
+            }
+
+            ActivitySpans.Detach(activity);
+            if (tie.Span.LiveData is { } data)
+            {
+                ActivityConversion.CopyAtStop(activity, data);
+                long end = ActivitySpans.EndTimeOf(activity);
+                if (end == 0)
+                {
+                    tie.Span.End();
+                }
+                else
+                {
+                    tie.Span.End(Clock.ToDateTimeOffset(end));
+                }
+            }
+        }
+#pragma warning disable CA1031
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStopped), ex.Message);
+        }
+    }
+
+    // Tracer.AmbientParent with the parent's owner: the innermost of our current span and a newer Activity.Current.
+    private static SpanContext CurrentParent(out TracerProvider? owner)
+    {
+        owner = null;
+        var ambient = AmbientSpan.Current;
+        if (Activity.Current is { } activity && !ReferenceEquals(activity, ambient?.ActivityAtActivation))
+        {
+            if (ActivitySpans.TryGetTie(activity) is { } tie)
+            {
+                owner = tie.Owner;
+                return tie.Span.Context;
+            }
+
+            return ActivityInterop.OwnContextOf(activity);
+        }
+
+        if (ambient is null)
+        {
+            return default;
+        }
+
+        owner = ambient.Span.LiveData?.Provider;
+        return ambient.Span.Context;
+    }
+
+    private static ReadOnlySpan<KeyValue> TagsOf(IEnumerable<KeyValuePair<string, object?>>? tags)
+    {
+        if (tags is null)
+        {
+            return default;
+        }
+
+        var buffer = t_tagBuffer ??= new KeyValue[16];
+        int count = 0;
+        foreach (var tag in tags)
+        {
+            if (count == buffer.Length)
+            {
+                break;
+            }
+
+            var value = ActivityConversion.ToAttributeValue(tag.Value);
+            if (value.Type != AttributeType.None)
+            {
+                buffer[count++] = new KeyValue(tag.Key, value);
+            }
+        }
+
+        return buffer.AsSpan(0, count);
+    }
+
+    private sealed record PendingDecision(ActivitySourceBridge Bridge, ActivitySource Source, string Name, TraceId TraceId, SamplingDecision Decision);
+}

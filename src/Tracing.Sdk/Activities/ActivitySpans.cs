@@ -1,0 +1,230 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Tracing.Sdk.Sampling;
+
+namespace Tracing.Sdk.Activities;
+
+/// <summary>
+/// Ties <see cref="Activity"/> objects to spans, so that Activities and spans form one tree. Instrumentations call it
+/// when a library starts an Activity they record (an incoming or outgoing request); <c>AddSource</c> uses it for
+/// every Activity it bridges.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Design. A tied Activity and its span share one span id, and the span's context is the truth: whatever asks the SDK
+/// about an Activity (<see cref="Tracer.CurrentSpan"/>, the parent of a new span, the propagators) gets its span's
+/// context. The tie lives in a <see cref="ConditionalWeakTable{TKey, TValue}"/> keyed by the Activity, so an Activity
+/// that never stops is collected with its tie and nothing leaks; there is no global map of strong references to sweep
+/// (the cost that makes a bridge built on a dictionary about five times dearer per Activity).
+/// </para>
+/// <para>
+/// The other direction: an Activity started while one of our spans is the innermost current span takes its parent from
+/// <see cref="Activity.Current"/>, which does not know our span. Rather than shadowing every active span with an Activity
+/// of its own (one more object and an async-local write per span, the price of keeping <see cref="Activity.Current"/>
+/// coherent by construction), the SDK sets the parent explicitly: <see cref="ParentOf(Activity, out TracerProvider?)"/>
+/// sees that our span is innermost (the Activity's parent is the one that was current when our span was activated) and
+/// names our span as the parent; and a root Activity started there takes our span's trace id through
+/// <see cref="Activity.TraceIdGenerator"/>, so even the Activity object (read by loggers) carries the right trace id.
+/// </para>
+/// </remarks>
+public static class ActivitySpans
+{
+    private static readonly ConditionalWeakTable<Activity, ActivityTie> s_ties = new();
+    private static readonly object s_generatorLock = new();
+    private static bool s_generatorInstalled;
+    private static Func<ActivityTraceId>? s_previousGenerator;
+
+    /// <summary>The span tied to <paramref name="activity"/>, if any.</summary>
+    /// <param name="activity">The Activity.</param>
+    /// <param name="span">The tied span (possibly not recording), or <see cref="Span.Invalid"/>.</param>
+    public static bool TryGetSpan(Activity activity, out Span span)
+    {
+        if (activity is not null && s_ties.TryGetValue(activity, out var tie))
+        {
+            span = tie.Span;
+            return true;
+        }
+
+        span = default;
+        return false;
+    }
+
+    /// <summary>The span tied to <paramref name="activity"/> and the provider that recorded it, if any.</summary>
+    /// <param name="activity">The Activity.</param>
+    /// <param name="span">The tied span (possibly not recording), or <see cref="Span.Invalid"/>.</param>
+    /// <param name="owner">The provider given when the tie was made, or null.</param>
+    public static bool TryGetSpan(Activity activity, out Span span, out TracerProvider? owner)
+    {
+        if (activity is not null && s_ties.TryGetValue(activity, out var tie))
+        {
+            span = tie.Span;
+            owner = tie.Owner;
+            return true;
+        }
+
+        span = default;
+        owner = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Ties <paramref name="activity"/> to <paramref name="span"/> until the Activity is collected or
+    /// <see cref="Detach(Activity)"/> is called; the first tie wins. Use it to make an Activity stand for a span that
+    /// is not its own, for example for a request that an instrumentation filtered out but whose caller's context must
+    /// still reach the calls it makes. The span is not ended by the tie.
+    /// </summary>
+    /// <param name="activity">The Activity.</param>
+    /// <param name="span">The span it stands for.</param>
+    /// <param name="owner">The provider responsible for the Activity's span, or null.</param>
+    /// <returns>False when the Activity was already tied.</returns>
+    public static bool Attach(Activity activity, in Span span, TracerProvider? owner)
+    {
+        if (activity is null || !span.Context.IsValid)
+        {
+            return false;
+        }
+
+        EnableInterop();
+        return s_ties.TryAdd(activity, new ActivityTie(span, owner));
+    }
+
+    /// <summary>Removes the tie of <paramref name="activity"/> (when it stopped and its span ended).</summary>
+    /// <param name="activity">The Activity.</param>
+    public static void Detach(Activity activity)
+    {
+        if (activity is not null)
+        {
+            s_ties.Remove(activity);
+        }
+    }
+
+    /// <summary>
+    /// The parent a span for <paramref name="activity"/> should have: our innermost span when the Activity started
+    /// inside it, else the span tied to the Activity's parent, else the Activity's parent ids (remote or local).
+    /// </summary>
+    /// <param name="activity">An Activity that has started.</param>
+    /// <param name="owner">The provider that recorded the parent, or null when none did (or it is unknown).</param>
+    public static SpanContext ParentOf(Activity activity, out TracerProvider? owner)
+    {
+        owner = null;
+        if (activity is null)
+        {
+            return default;
+        }
+
+        var ambient = AmbientSpan.Current;
+        var parentActivity = activity.Parent;
+        if (parentActivity is null && activity.ParentSpanId != default)
+        {
+            // An explicit parent: from another process, or Activity.Current's ids passed by value.
+            var explicitParent = ambient?.ActivityAtActivation;
+            bool isAmbientsActivity = explicitParent is not null
+                && explicitParent.SpanId == activity.ParentSpanId && explicitParent.TraceId == activity.TraceId;
+            if (!isAmbientsActivity)
+            {
+                var flags = (activity.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
+                TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
+                return new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), SpanId.FromActivitySpanId(activity.ParentSpanId), flags, state, activity.HasRemoteParent);
+            }
+
+            parentActivity = explicitParent;
+        }
+
+        if (ambient is not null && ambient.Span.Context.IsValid && ReferenceEquals(parentActivity, ambient.ActivityAtActivation))
+        {
+            owner = ambient.Span.LiveData?.Provider;
+            return ambient.Span.Context;
+        }
+
+        if (parentActivity is null)
+        {
+            return default;
+        }
+
+        if (s_ties.TryGetValue(parentActivity, out var tie))
+        {
+            owner = tie.Owner;
+            return tie.Span.Context;
+        }
+
+        return ActivityInterop.OwnContextOf(parentActivity);
+    }
+
+    /// <summary>
+    /// Starts a span for <paramref name="activity"/> (which has started) and ties them: the span takes the Activity's
+    /// span id and start time, the trace id of <paramref name="parent"/> (or the Activity's for a root), and our
+    /// sampler's decision. Returns a non-recording span when the sampler drops it; the tie is made either way.
+    /// </summary>
+    /// <param name="tracer">The tracer (instrumentation scope) to record with.</param>
+    /// <param name="activity">The Activity.</param>
+    /// <param name="name">The span name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">The parent, usually from <see cref="ParentOf(Activity, out TracerProvider?)"/>.</param>
+    /// <param name="attributes">Attributes known at start; the sampler sees them.</param>
+    public static Span StartSpan(Tracer tracer, Activity activity, string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes = default)
+    {
+        ArgumentNullException.ThrowIfNull(tracer);
+        ArgumentNullException.ThrowIfNull(activity);
+        var provider = tracer.Provider;
+        TraceId traceId = parent.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(activity.TraceId);
+        if (!traceId.IsValid)
+        {
+            traceId = provider.IdGenerator.NewTraceId();
+        }
+
+        var sampling = provider.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes));
+        var span = tracer.StartSampled(name, kind, parent, traceId, SpanIdOf(activity, provider), sampling, attributes, default, StartTimeOf(activity));
+        Attach(activity, span, provider);
+        return span;
+    }
+
+    internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;
+
+    internal static SpanId SpanIdOf(Activity activity, TracerProvider provider)
+    {
+        var id = activity.IdFormat == ActivityIdFormat.W3C ? SpanId.FromActivitySpanId(activity.SpanId) : default;
+        return id.IsValid ? id : provider.IdGenerator.NewSpanId();
+    }
+
+    internal static long StartTimeOf(Activity activity)
+        => activity.StartTimeUtc == default ? 0 : (activity.StartTimeUtc.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    internal static long EndTimeOf(Activity activity)
+        => activity.Duration == TimeSpan.Zero ? 0 : (activity.StartTimeUtc.Ticks + activity.Duration.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>Turns on the core's Activity checks and installs the trace id hand-off, once per process.</summary>
+    internal static void EnableInterop()
+    {
+        if (ActivityInterop.Enabled && s_generatorInstalled)
+        {
+            return;
+        }
+
+        lock (s_generatorLock)
+        {
+            if (!s_generatorInstalled)
+            {
+                // Chain to a generator someone else installed, so this stays polite to other SDKs in the process.
+                s_previousGenerator = Activity.TraceIdGenerator;
+                Activity.TraceIdGenerator = GenerateTraceId;
+                s_generatorInstalled = true;
+            }
+
+            ActivityInterop.Enable();
+        }
+    }
+
+    // Called by the runtime while a root Activity is being created, before it becomes Activity.Current: when our span
+    // is the innermost current span, the Activity is really its child, so it must carry our trace id.
+    private static ActivityTraceId GenerateTraceId()
+    {
+        var ambient = AmbientSpan.Current;
+        if (ambient is not null && ambient.Span.Context.IsValid && ReferenceEquals(Activity.Current, ambient.ActivityAtActivation))
+        {
+            return ambient.Span.Context.TraceId.ToActivityTraceId();
+        }
+
+        return s_previousGenerator is { } previous ? previous() : ActivityTraceId.CreateRandom();
+    }
+}

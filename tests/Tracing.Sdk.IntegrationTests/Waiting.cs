@@ -1,0 +1,24 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using Xunit;
+
+namespace Tracing.Sdk.IntegrationTests;
+
+internal static class Waiting
+{
+    /// <summary>Polls until <paramref name="condition"/> holds, for up to 30 s (servers end their spans after responding).</summary>
+    public static void Until(Func<bool> condition, string what)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Assert.Fail("Timed out waiting for " + what);
+            }
+
+            Thread.Sleep(20);
+        }
+    }
+}
