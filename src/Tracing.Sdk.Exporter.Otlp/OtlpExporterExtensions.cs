@@ -8,7 +8,7 @@ namespace Tracing.Sdk.Exporter.Otlp;
 public static class OtlpExporterExtensions
 {
     /// <summary>
-    /// Exports spans over OTLP, configured from the <c>OTEL_EXPORTER_OTLP_*</c> settings (read through
+    /// Exports spans in batches (a <see cref="BatchExportProcessor"/> with the <c>OTEL_BSP_*</c> settings) over OTLP, configured from the <c>OTEL_EXPORTER_OTLP_*</c> settings (read through
     /// <see cref="TracerProviderBuilder.GetSetting"/>) and then by <paramref name="configure"/>.
     /// </summary>
     /// <param name="builder">The builder.</param>
@@ -18,9 +18,7 @@ public static class OtlpExporterExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = OtlpExporterOptions.FromSettings(builder.GetSetting);
         configure?.Invoke(options);
-        return builder.AddProcessor(CreateProcessor(new OtlpTraceExporter(options)));
+        return builder.AddExporter(new OtlpTraceExporter(options));
     }
 
-    // The one place that decides how the exporter is driven; switch to the batch processor here.
-    internal static SpanProcessor CreateProcessor(SpanExporter exporter) => new SimpleExportProcessor(exporter);
 }

@@ -18,9 +18,6 @@ public static class ZipkinExporterExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var options = ZipkinExporterOptions.FromSettings(builder.GetSetting);
         configure?.Invoke(options);
-        return builder.AddProcessor(CreateProcessor(new ZipkinExporter(options)));
+        return builder.AddExporter(new ZipkinExporter(options));
     }
-
-    // The one place that decides how the exporter is driven; switch to the batch processor here.
-    internal static SpanProcessor CreateProcessor(SpanExporter exporter) => new SimpleExportProcessor(exporter);
 }
