@@ -232,10 +232,13 @@ public sealed class BatchExportProcessor : SpanProcessor
                 ring.AddCredit(take);
 
                 // The CAS is a full fence, so this read of _sleeping cannot move before it: paired with the exporter
-                // thread's "set _sleeping, fence, read budget" it guarantees no lost wake-up. The budget overestimates
-                // the queue by the unspent credits, so this may wake the thread early; it then finds less than a batch
-                // and sleeps again — at most one Set per chunk, never a system call per span.
-                if (_maxQueueSize - (budget - take) >= _maxBatch && Volatile.Read(ref _sleeping) != 0)
+                // thread's "set _sleeping, fence, read the queue" it guarantees no lost wake-up. Exactly one producer
+                // wins the exchange and signals, so a sleeping exporter costs one Set (one futex wake) however many
+                // producers pass here before it runs — not one per chunk, and never one per span. The budget
+                // overestimates the queue by the unspent credits, so this may wake the thread early; it then finds
+                // less than a batch and sleeps again.
+                if (_maxQueueSize - (budget - take) >= _maxBatch && Volatile.Read(ref _sleeping) != 0
+                    && Interlocked.Exchange(ref _sleeping, 0) != 0)
                 {
                     _wake.Set();
                 }

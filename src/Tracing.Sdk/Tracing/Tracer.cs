@@ -185,7 +185,11 @@ public sealed class Tracer
             data.AddLink(links[i]);
         }
 
-        p.OnStart(data);
+        if (p.HasStartProcessors)
+        {
+            p.OnStart(data);
+        }
+
         return new Span(data, stamp, context);
     }
 }

@@ -67,6 +67,8 @@ public sealed class TracerProvider : IDisposable
 
     internal bool IsShutdown => _isShutdown;
 
+    internal bool HasStartProcessors => _startProcessors.Length != 0;
+
     /// <summary>A tracer for an instrumentation scope; the same name and version return the same tracer.</summary>
     /// <param name="name">The instrumentation scope name, usually the library's.</param>
     /// <param name="version">Its version.</param>
