@@ -146,7 +146,8 @@ public sealed class Tracer
         name ??= string.Empty;
 
         bool hasParent = parent.IsValid;
-        TraceId traceId = hasParent ? parent.TraceId : ids.NewTraceId();
+        bool defaultIds = p.DefaultIds;
+        TraceId traceId = hasParent ? parent.TraceId : defaultIds ? RandomIdGenerator.NextTraceId() : ids.NewTraceId();
         var sampling = p.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes, links));
 
         TraceFlags flags = hasParent ? parent.TraceFlags & TraceFlags.Random : (p.RandomTraceIds ? TraceFlags.Random : TraceFlags.None);
@@ -155,7 +156,7 @@ public sealed class Tracer
             flags |= TraceFlags.Sampled;
         }
 
-        var context = new SpanContext(traceId, ids.NewSpanId(), flags, sampling.TraceState ?? parent.TraceState);
+        var context = new SpanContext(traceId, defaultIds ? RandomIdGenerator.NextSpanId() : ids.NewSpanId(), flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
             return new Span(context);

@@ -35,6 +35,7 @@ public sealed class TracerProvider : IDisposable
         Sampler = disabled ? Sampler.AlwaysOff : sampler;
         IdGenerator = idGenerator;
         RandomTraceIds = idGenerator.TraceIdsAreRandom;
+        DefaultIds = idGenerator is RandomIdGenerator;
         SpanLimits = limits;
         _processors = disabled ? [] : processors;
 
@@ -64,6 +65,9 @@ public sealed class TracerProvider : IDisposable
     public IReadOnlyList<SpanProcessor> Processors => _processors;
 
     internal bool RandomTraceIds { get; }
+
+    /// <summary>The built-in generator is in use: the tracer calls it statically, without two virtual calls per span.</summary>
+    internal bool DefaultIds { get; }
 
     internal bool IsShutdown => _isShutdown;
 
