@@ -15,6 +15,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 dotnet build "$project" -c Release --nologo -v q
 dotnet run -c Release --no-build --project "$project" -- --filter "$filter" --artifacts "$artifacts" --exporters github
 dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" > "$artifacts/throughput.md"
+dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "$artifacts/cputime.md"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p docs
@@ -31,7 +32,7 @@ mkdir -p docs
   echo "OpenTelemetry), AlwaysOn sampling (AlwaysOff for the unsampled rows), a batch processor with default knobs"
   echo "(queue 2048, batch 512, delay 5 s) and an exporter that counts and discards. Ratio < 1 means Tracing.Sdk is faster."
   echo "Commands: \`benchmarks/run.sh\`, i.e. \`dotnet run -c Release --project $project -- --filter '*'\` and"
-  echo "\`dotnet run -c Release --project $project -- throughput --seconds $seconds\`."
+  echo "\`dotnet run -c Release --project $project -- throughput --seconds $seconds\` and \`... -- cputime --rounds 25\`."
   echo
   for report in "$artifacts"/results/*-report-github.md; do
     name=$(basename "$report" -report-github.md)
@@ -43,5 +44,13 @@ mkdir -p docs
   echo "## Sustained throughput"
   echo
   cat "$artifacts/throughput.md"
+  echo
+  echo "## Producer CPU time, libraries interleaved"
+  echo
+  echo "Wall-clock BenchmarkDotNet runs of the two libraries happen minutes apart, and on this shared machine the load"
+  echo "changes in between. This table measures the producing thread's CPU time (\`cputime\` command) with the two"
+  echo "libraries alternating every 50,000 operations, so both see the same conditions."
+  echo
+  cat "$artifacts/cputime.md"
 } > "$out"
 echo "wrote $out"
