@@ -49,12 +49,14 @@ internal sealed class RandomIdGenerator : IdGenerator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Next(ref State state)
     {
+        if ((state.S0 | state.S1) == 0)
+        {
+            Seed(ref state);
+        }
+
+        // Locals are not passed by reference anywhere, so they stay in registers.
         ulong s1 = state.S0;
         ulong s0 = state.S1;
-        if ((s0 | s1) == 0)
-        {
-            Seed(out s1, out s0);
-        }
 
         state.S0 = s0;
         s1 ^= s1 << 23;
@@ -70,13 +72,17 @@ internal sealed class RandomIdGenerator : IdGenerator
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Seed(out ulong s0, out ulong s1)
+    private static void Seed(ref State state)
     {
+        ulong s0, s1;
         do
         {
             s0 = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
             s1 = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
         }
         while ((s0 | s1) == 0);
+
+        state.S0 = s0;
+        state.S1 = s1;
     }
 }
