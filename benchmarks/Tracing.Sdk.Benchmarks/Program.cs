@@ -4,29 +4,27 @@ namespace Tracing.Sdk.Benchmarks;
 
 /// <summary>
 /// Runs the benchmarks named on the command line (BenchmarkDotNet's switcher: <c>--filter '*Span*'</c>), or one of the
-/// commands: <c>throughput [--seconds N]</c> (sustained two-producer throughput), <c>e2e ...</c> (OTLP end to end
-/// against an out-of-process receiver) and its <c>receiver ...</c>.
+/// commands: <c>throughput [--seconds N]</c> (sustained two-producer throughput), <c>cputime [--rounds N]</c> (CPU-time
+/// ratios with the libraries interleaved), <c>e2e ...</c> (OTLP end to end against an out-of-process receiver) and its
+/// <c>receiver ...</c>.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "throughput")
+        switch (args.Length > 0 ? args[0] : string.Empty)
         {
-            return ThroughputCommand.Run(args);
+            case "throughput":
+                return ThroughputCommand.Run(args);
+            case "cputime":
+                return CpuTimeCommand.Run(args);
+            case "e2e":
+                return OtlpEndToEnd.Run(args);
+            case "receiver":
+                return OtlpEndToEnd.RunReceiver(args);
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
         }
-
-        if (args.Length > 0 && args[0] == "e2e")
-        {
-            return OtlpEndToEnd.Run(args);
-        }
-
-        if (args.Length > 0 && args[0] == "receiver")
-        {
-            return OtlpEndToEnd.RunReceiver(args);
-        }
-
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-        return 0;
     }
 }

@@ -231,11 +231,16 @@ public sealed class BatchExportProcessor : SpanProcessor
             {
                 ring.AddCredit(take);
 
-                // The CAS is a full fence, so this read of _sleeping cannot move before it: paired with the exporter
-                // thread's "set _sleeping, fence, read budget" it guarantees no lost wake-up. The budget overestimates
-                // the queue by the unspent credits, so this may wake the thread early; it then finds less than a batch
-                // and sleeps again — at most one Set per chunk, never a system call per span.
-                if (_maxQueueSize - (budget - take) >= _maxBatch && Volatile.Read(ref _sleeping) != 0)
+                // Wake the exporter thread when about a batch is waiting. The CAS is a full fence, so this read of
+                // _sleeping cannot move before it; the exporter sets _sleeping, fences, then counts the published spans.
+                // The count can miss spans whose credit is taken but which are not yet published, so a wake-up can be
+                // late — never lost for good: the next chunk taken by any producer signals, and the scheduled delay
+                // bounds the wait when producers stop. Exactly one producer wins the exchange and signals, so a
+                // sleeping exporter costs one Set (one futex wake) however many producers pass here before it runs —
+                // not one per chunk, never one per span. The budget overestimates the queue by the unspent credits,
+                // so this may also wake the thread early; it then finds less than a batch and sleeps again.
+                if (_maxQueueSize - (budget - take) >= _maxBatch && Volatile.Read(ref _sleeping) != 0
+                    && Interlocked.Exchange(ref _sleeping, 0) != 0)
                 {
                     _wake.Set();
                 }

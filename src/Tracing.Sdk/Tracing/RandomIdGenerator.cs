@@ -6,61 +6,83 @@ namespace Tracing.Sdk;
 /// <summary>xorshift128+ per thread, seeded from <see cref="Random.Shared"/>: about a nanosecond an id, no lock, no allocation.</summary>
 internal sealed class RandomIdGenerator : IdGenerator
 {
+    // Both state words in one thread-static struct, reached through one ref: one thread-local lookup per id instead of
+    // one per word read or written.
     [ThreadStatic]
-    private static ulong t_s0;
-
-    [ThreadStatic]
-    private static ulong t_s1;
+    private static State t_state;
 
     public override bool TraceIdsAreRandom => true;
 
-    public override TraceId NewTraceId()
+    public override TraceId NewTraceId() => NextTraceId();
+
+    public override SpanId NewSpanId() => NextSpanId();
+
+    /// <summary>A new random trace id; static so the tracer can call it without a virtual call when this generator is in use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TraceId NextTraceId()
     {
-        ulong high = Next();
-        ulong low = Next();
+        ref State state = ref t_state;
+        ulong high = Next(ref state);
+        ulong low = Next(ref state);
         while (low == 0 && high == 0)
         {
-            low = Next();
+            low = Next(ref state);
         }
 
         return new TraceId(high, low);
     }
 
-    public override SpanId NewSpanId()
+    /// <summary>A new random span id, never zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static SpanId NextSpanId()
     {
-        ulong v = Next();
+        ref State state = ref t_state;
+        ulong v = Next(ref state);
         while (v == 0)
         {
-            v = Next();
+            v = Next(ref state);
         }
 
         return new SpanId(v);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong Next()
+    private static ulong Next(ref State state)
     {
-        ulong s1 = t_s0;
-        ulong s0 = t_s1;
-        if ((s0 | s1) == 0)
+        if ((state.S0 | state.S1) == 0)
         {
-            Seed(out s1, out s0);
+            Seed(ref state);
         }
 
-        t_s0 = s0;
+        // Locals are not passed by reference anywhere, so they stay in registers.
+        ulong s1 = state.S0;
+        ulong s0 = state.S1;
+
+        state.S0 = s0;
         s1 ^= s1 << 23;
-        t_s1 = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-        return t_s1 + s0;
+        s1 = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        state.S1 = s1;
+        return s1 + s0;
+    }
+
+    private struct State
+    {
+        public ulong S0;
+        public ulong S1;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Seed(out ulong s0, out ulong s1)
+    private static void Seed(ref State state)
     {
+        ulong s0, s1;
         do
         {
             s0 = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
             s1 = (ulong)System.Random.Shared.NextInt64() ^ ((ulong)System.Random.Shared.NextInt64() << 1);
         }
         while ((s0 | s1) == 0);
+
+        state.S0 = s0;
+        state.S1 = s1;
     }
 }

@@ -146,15 +146,18 @@ public sealed class Tracer
         name ??= string.Empty;
 
         bool hasParent = parent.IsValid;
-        TraceId traceId = hasParent ? parent.TraceId : ids.NewTraceId();
+        bool defaultIds = p.DefaultIds;
+        TraceId traceId = hasParent ? parent.TraceId : defaultIds ? RandomIdGenerator.NextTraceId() : ids.NewTraceId();
         var sampling = p.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes, links));
-        return StartSampled(name, kind, parent, traceId, ids.NewSpanId(), sampling, attributes, links, startTime == default ? 0 : Clock.ToUnixNano(startTime));
+        SpanId spanId = defaultIds ? RandomIdGenerator.NextSpanId() : ids.NewSpanId();
+        return StartSampled(name, kind, parent, traceId, spanId, sampling, attributes, links, startTime == default ? 0 : Clock.ToUnixNano(startTime));
     }
 
     /// <summary>
     /// Starts a span whose ids the caller chose and whose sampling decision is already made. The Activity bridge uses
     /// it so that a span and its Activity share one span id: whatever reads either one sees the same operation.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal Span StartSampled(string name, SpanKind kind, in SpanContext parent, TraceId traceId, SpanId spanId, in SamplingResult sampling, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, long startUnixNano)
     {
         var p = _provider;
@@ -173,18 +176,35 @@ public sealed class Tracer
             return new Span(context);
         }
 
+        return StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, attributes, links, startUnixNano, sampling.Attributes);
+    }
+
+    // The recording half of Start, kept out of line: inlined, its struct temporaries made Start's frame ~700 bytes, all
+    // zeroed on entry — paid by every unsampled span too.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartRecording(
+        TracerProvider p,
+        string name,
+        SpanKind kind,
+        in SpanContext context,
+        SpanId parentSpanId,
+        bool hasRemoteParent,
+        ReadOnlySpan<KeyValue> attributes,
+        ReadOnlySpan<Link> links,
+        long startUnixNano,
+        KeyValue[]? samplerAttributes)
+    {
         ThreadSpanCounts.Current.CountStarted();
         var data = SpanDataPool.Rent();
         int stamp = data.LiveStamp;
-        data.Start(p, Scope, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote,
-            startUnixNano == 0 ? Clock.NowUnixNano() : startUnixNano);
+        data.Start(p, Scope, name, kind, context, parentSpanId, hasRemoteParent, startUnixNano == 0 ? Clock.NowUnixNano() : startUnixNano);
 
         for (int i = 0; i < attributes.Length; i++)
         {
             data.SetAttribute(attributes[i].Key, attributes[i].Value);
         }
 
-        if (sampling.Attributes is { } extra)
+        if (samplerAttributes is { } extra)
         {
             foreach (var kv in extra)
             {
@@ -197,7 +217,11 @@ public sealed class Tracer
             data.AddLink(links[i]);
         }
 
-        p.OnStart(data);
+        if (p.HasStartProcessors)
+        {
+            p.OnStart(data);
+        }
+
         return new Span(data, stamp, context);
     }
 }

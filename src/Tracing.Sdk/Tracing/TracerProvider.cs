@@ -35,6 +35,7 @@ public sealed class TracerProvider : IDisposable
         Sampler = disabled ? Sampler.AlwaysOff : sampler;
         IdGenerator = idGenerator;
         RandomTraceIds = idGenerator.TraceIdsAreRandom;
+        DefaultIds = idGenerator is RandomIdGenerator;
         SpanLimits = limits;
         _processors = disabled ? [] : processors;
 
@@ -65,7 +66,12 @@ public sealed class TracerProvider : IDisposable
 
     internal bool RandomTraceIds { get; }
 
+    /// <summary>The built-in generator is in use: the tracer calls it statically, without two virtual calls per span.</summary>
+    internal bool DefaultIds { get; }
+
     internal bool IsShutdown => _isShutdown;
+
+    internal bool HasStartProcessors => _startProcessors.Length != 0;
 
     /// <summary>A tracer for an instrumentation scope; the same name and version return the same tracer.</summary>
     /// <param name="name">The instrumentation scope name, usually the library's.</param>

@@ -121,11 +121,17 @@ internal sealed class SlowOnceExporter : SpanExporter
 
     public long Spans => Volatile.Read(ref _spans);
 
+    public ManualResetEventSlim Cancelled { get; } = new(false);
+
     public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _calls) == 1)
         {
-            cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60));
+            if (cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60)))
+            {
+                Cancelled.Set();
+            }
+
             return ExportResult.Failure;
         }
 
