@@ -146,4 +146,13 @@ internal static class Hex
         value = BinaryPrimitives.ReverseEndianness(packed.AsUInt64().ToScalar());
         return true;
     }
+
+    /// <summary>Writes <paramref name="value"/> as 16 lower-case hex digits with the runtime's vectorized routine.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WriteLower(ulong value, Span<char> destination)
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
+        Convert.TryToHexStringLower(bytes, destination, out _);
+    }
 }

@@ -171,6 +171,25 @@ public class PropagationFuzzTests
     }
 
     [Fact]
+    public void FastValidators_AgreeWithTheReferenceOnes()
+    {
+        var random = new Random(5151);
+        string[] seeds = ["vendor", "tenant@system", "0abc@sys", "rojo", "opaque-value-00f067aa0ba902b7", "t61rcWkgMzE", "a@b", "x y", new('k', 256)];
+        for (int i = 0; i < Mutations; i++)
+        {
+            string s = Mutate(seeds[i % seeds.Length], random);
+            Assert.Equal(TraceState.IsValidKey(s), TraceStateHeader.IsValidKey(s));
+            Assert.Equal(TraceState.IsValidValue(s), TraceStateHeader.IsValidValue(s));
+
+            string hex = Mutate("4bf92f3577b34da6", random);
+            bool fast = Hex.TryParseLower16(hex, out ulong a);
+            bool scalar = hex.Length == 16 & Hex.TryParseUInt64(hex, allowUpperCase: false, out ulong b);
+            Assert.Equal(scalar, fast);
+            Assert.True(!fast || a == b, hex);
+        }
+    }
+
+    [Fact]
     public void ExtractOfInject_RoundTripsRandomValidContexts_InEveryFormat()
     {
         var random = new Random(777);
