@@ -30,6 +30,10 @@ internal static class TraceStateHeader
     private static readonly SearchValues<char> s_valueChars = SearchValues.Create(
         " !\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
+    // Printable ASCII: when the whole header is made of these, a value is valid unless it holds '=' or ends in a space.
+    private static readonly SearchValues<char> s_printable = SearchValues.Create(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     /// <summary>Parses <paramref name="header"/>; null (and false) when it is invalid, null (and true) when it holds no member.</summary>
     public static bool TryParse(string header, bool dropDebugMarker, out TraceState? state)
     {
@@ -44,6 +48,7 @@ internal static class TraceStateHeader
         int count = 0;
         bool canonical = true; // the header is exactly "k=v,k=v": no white space, no empty member
         ReadOnlySpan<char> all = header;
+        bool printable = !all.ContainsAnyExcept(s_printable); // one vectorized pass instead of one per value
         int start = 0;
         while (start <= all.Length)
         {
@@ -81,7 +86,11 @@ internal static class TraceStateHeader
 
                 ReadOnlySpan<char> member = all[s..e];
                 int eq = member.IndexOf('=');
-                if (eq <= 0 || !IsValidKey(member[..eq]) || !IsValidValue(member[(eq + 1)..]))
+                var value = member[(eq + 1)..];
+                if (eq <= 0 || !IsValidKey(member[..eq])
+                    || !(printable
+                        ? value.Length is > 0 and <= TraceState.MaxValueLength && value[^1] != ' ' && !value.Contains('=')
+                        : IsValidValue(value)))
                 {
                     return false;
                 }
