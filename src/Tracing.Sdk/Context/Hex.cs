@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -11,8 +10,6 @@ namespace Tracing.Sdk;
 internal static class Hex
 {
     private const string Digits = "0123456789abcdef";
-
-    private static readonly SearchValues<char> s_lowerDigits = SearchValues.Create(Digits);
 
     /// <summary>Value of a lower-case hex digit, or -1. Upper case is rejected: W3C Trace Context forbids it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -84,15 +81,6 @@ internal static class Hex
         destination[0] = Digits[value >> 4];
         destination[1] = Digits[value & 0xF];
     }
-
-    /// <summary>
-    /// Parses lower-case hex (exactly twice as many characters as bytes) with the runtime's vectorized routines:
-    /// the propagators' hot path. Upper case is rejected, as W3C Trace Context requires.
-    /// </summary>
-    public static bool TryParseLower(ReadOnlySpan<char> chars, Span<byte> bytes) =>
-        chars.Length == bytes.Length * 2
-        && !chars.ContainsAnyExcept(s_lowerDigits)
-        && Convert.FromHexString(chars, bytes, out _, out _) == OperationStatus.Done;
 
     /// <summary>Writes bytes as lower-case hex (twice as many characters) with the runtime's vectorized routine.</summary>
     public static void WriteLower(ReadOnlySpan<byte> bytes, Span<char> chars) => Convert.TryToHexStringLower(bytes, chars, out _);
