@@ -52,21 +52,6 @@ public class PropagatorsTests
         Assert.Contains(listener.Events, e => e.EventId == 30 && (string?)e.Payload![0] == "xray-unknown-name");
     }
 
-    private sealed class WarningListener : EventListener
-    {
-        public ConcurrentQueue<EventWrittenEventArgs> Events { get; } = new();
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Tracing-Sdk")
-            {
-                EnableEvents(eventSource, EventLevel.Warning);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData) => Events.Enqueue(eventData);
-    }
-
     [Fact]
     public void FromEnvironment_None_MeansNoPropagation()
     {
@@ -117,5 +102,20 @@ public class PropagatorsTests
         {
             Baggage.Current = previous;
         }
+    }
+
+    private sealed class WarningListener : EventListener
+    {
+        public ConcurrentQueue<EventWrittenEventArgs> Events { get; } = new();
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "Tracing-Sdk")
+            {
+                EnableEvents(eventSource, EventLevel.Warning);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData) => Events.Enqueue(eventData);
     }
 }
