@@ -133,20 +133,17 @@ public sealed class TraceContextPropagator : TextMapPropagator
 
         int f0 = Hex.LowerDigit(value[53]);
         int f1 = Hex.LowerDigit(value[54]);
-        Span<byte> ids = stackalloc byte[24];
-        if (f0 < 0 || f1 < 0 || !Hex.TryParseLower(value.Slice(3, 32), ids[..16]) || !Hex.TryParseLower(value.Slice(36, 16), ids[16..]))
+        if (f0 < 0 || f1 < 0
+            || !Hex.TryParseLower16(value.Slice(3, 16), out ulong high)
+            || !Hex.TryParseLower16(value.Slice(19, 16), out ulong low)
+            || !Hex.TryParseLower16(value.Slice(36, 16), out ulong span)
+            || (high | low) == 0 || span == 0)
         {
             return false;
         }
 
-        traceId = new TraceId(BinaryPrimitives.ReadUInt64BigEndian(ids), BinaryPrimitives.ReadUInt64BigEndian(ids[8..]));
-        spanId = new SpanId(BinaryPrimitives.ReadUInt64BigEndian(ids[16..]));
-        if (!traceId.IsValid || !spanId.IsValid)
-        {
-            traceId = default;
-            spanId = default;
-            return false;
-        }
+        traceId = new TraceId(high, low);
+        spanId = new SpanId(span);
 
         // Only the flags this level defines are kept; unknown bits are not forwarded.
         flags = (TraceFlags)(((f0 << 4) | f1) & (int)(TraceFlags.Sampled | TraceFlags.Random));

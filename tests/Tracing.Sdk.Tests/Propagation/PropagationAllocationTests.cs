@@ -117,6 +117,18 @@ public class PropagationAllocationTests
     }
 
     [Fact]
+    public void InjectingTheSameBaggageAgain_AllocatesNothing()
+    {
+        var ctx = new PropagationContext(default, Baggage.Empty.SetItem("user", "Alice Smith").SetItem("tenant", "ü-42"));
+        var carrier = Carrier.Of();
+
+        long bytes = AllocatedBy(() => BaggagePropagator.Instance.Inject(ctx, carrier, Carrier.Set));
+
+        Assert.Equal("user=Alice%20Smith,tenant=%C3%BC-42", carrier["baggage"]);
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
     public void TheRuntimeBridge_ExtractsAllocatingOnlyTheTraceParentString()
     {
         var bridge = new TracingDistributedContextPropagator(Propagators.Default);
