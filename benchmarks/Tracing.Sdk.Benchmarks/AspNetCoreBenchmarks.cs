@@ -28,7 +28,8 @@ namespace Tracing.Sdk.Benchmarks;
 /// other's requests.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
+[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 20)]
+[IterationTime(250)]
 public class AspNetCoreBenchmarks
 {
     private WebApplication? _app;
