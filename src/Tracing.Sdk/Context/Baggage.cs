@@ -16,6 +16,12 @@ public sealed class Baggage
     private static readonly AsyncLocal<Baggage?> s_current = new();
     private readonly BaggageMember[] _members;
 
+    /// <summary>
+    /// The W3C <c>baggage</c> header of this (immutable) baggage, kept by the propagator after the first injection: the
+    /// same baggage typically goes out on every outgoing call of a request. A benign race may compute it twice.
+    /// </summary>
+    internal string? W3CHeader;
+
     /// <summary>The baggage with no members.</summary>
     public static Baggage Empty { get; } = new([]);
 

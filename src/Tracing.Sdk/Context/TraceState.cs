@@ -16,7 +16,11 @@ public sealed class TraceState
     /// <summary>The longest value a member may have.</summary>
     public const int MaxValueLength = 256;
 
-    private readonly KeyValuePair<string, string>[] _members;
+    // Null while a trace state made from a received header has not been looked into: forwarding it unchanged (the
+    // common case) then costs neither the member strings nor a rebuilt header. Computed at most once per thread race;
+    // every computation yields equal members, so the race is benign.
+    private KeyValuePair<string, string>[]? _members;
+    private readonly int _count;
     private string? _header;
 
     /// <summary>The trace state with no members.</summary>
@@ -25,28 +29,75 @@ public sealed class TraceState
     private TraceState(KeyValuePair<string, string>[] members, string? header)
     {
         _members = members;
+        _count = members.Length;
         _header = header;
     }
 
+    private TraceState(string header, int count)
+    {
+        _header = header;
+        _count = count;
+    }
+
+    /// <summary>Wraps members a propagator has already validated (W3C grammar, unique keys, at most <see cref="MaxMembers"/>).</summary>
+    internal static TraceState FromValidatedMembers(KeyValuePair<string, string>[] members) =>
+        members.Length == 0 ? Empty : new TraceState(members, null);
+
     /// <summary>
-    /// Wraps members a propagator has already validated (W3C grammar, unique keys, at most <see cref="MaxMembers"/>).
-    /// <paramref name="header"/> is the members' canonical serialization when the caller has it (the received header
-    /// itself, when it had no white space or empty members), so forwarding it costs no rebuild.
+    /// Wraps a received header a propagator has validated and found canonical: <c>key=value</c> members joined by
+    /// single commas, no white space, no empty member, unique keys, <paramref name="count"/> (1 to 32) of them.
+    /// The members are split out only when first asked for.
     /// </summary>
-    internal static TraceState FromValidatedMembers(KeyValuePair<string, string>[] members, string? header) =>
-        members.Length == 0 ? Empty : new TraceState(members, header);
+    internal static TraceState FromValidatedHeader(string header, int count) => new(header, count);
+
+    private KeyValuePair<string, string>[] MemberArray => _members ??= SplitCanonical(_header!, _count);
+
+    private static KeyValuePair<string, string>[] SplitCanonical(string header, int count)
+    {
+        var members = new KeyValuePair<string, string>[count];
+        int start = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int comma = header.IndexOf(',', start);
+            int end = comma < 0 ? header.Length : comma;
+            int eq = header.IndexOf('=', start, end - start);
+            members[i] = new(header[start..eq], header[(eq + 1)..end]);
+            start = end + 1;
+        }
+
+        return members;
+    }
 
     /// <summary>The number of members.</summary>
-    public int Count => _members.Length;
+    public int Count => _count;
 
     /// <summary>The members, most recently updated first.</summary>
-    public ReadOnlySpan<KeyValuePair<string, string>> Members => _members;
+    public ReadOnlySpan<KeyValuePair<string, string>> Members => MemberArray;
 
     /// <summary>The value of <paramref name="key"/>, or null.</summary>
     /// <param name="key">A member key.</param>
     public string? Get(string key)
     {
-        foreach (var m in _members)
+        if (_members is null && _header is { } header)
+        {
+            // Look the key up in the header itself, so a lookup does not split every member.
+            ReadOnlySpan<char> rest = header;
+            while (!rest.IsEmpty)
+            {
+                int comma = rest.IndexOf(',');
+                var member = comma < 0 ? rest : rest[..comma];
+                if (member.Length > key.Length && member[key.Length] == '=' && member.StartsWith(key, StringComparison.Ordinal))
+                {
+                    return member[(key.Length + 1)..].ToString();
+                }
+
+                rest = comma < 0 ? default : rest[(comma + 1)..];
+            }
+
+            return null;
+        }
+
+        foreach (var m in MemberArray)
         {
             if (m.Key == key)
             {
@@ -78,8 +129,8 @@ public sealed class TraceState
             throw new ArgumentException("Not a valid tracestate value.", nameof(value));
         }
 
-        var list = new List<KeyValuePair<string, string>>(_members.Length + 1) { new(key, value) };
-        foreach (var m in _members)
+        var list = new List<KeyValuePair<string, string>>(_count + 1) { new(key, value) };
+        foreach (var m in MemberArray)
         {
             if (m.Key != key && list.Count < MaxMembers)
             {
@@ -94,15 +145,16 @@ public sealed class TraceState
     /// <param name="key">The key to remove.</param>
     public TraceState Without(string key)
     {
-        int index = Array.FindIndex(_members, m => m.Key == key);
-        if (index < 0)
+        if (Get(key) is null)
         {
             return this;
         }
 
-        var members = new KeyValuePair<string, string>[_members.Length - 1];
-        _members.AsSpan(0, index).CopyTo(members);
-        _members.AsSpan(index + 1).CopyTo(members.AsSpan(index));
+        var all = MemberArray;
+        int index = Array.FindIndex(all, m => m.Key == key);
+        var members = new KeyValuePair<string, string>[all.Length - 1];
+        all.AsSpan(0, index).CopyTo(members);
+        all.AsSpan(index + 1).CopyTo(members.AsSpan(index));
         return members.Length == 0 ? Empty : new TraceState(members, null);
     }
 
@@ -184,7 +236,7 @@ public sealed class TraceState
         }
 
         var sb = new StringBuilder();
-        foreach (var m in _members)
+        foreach (var m in MemberArray)
         {
             if (sb.Length > 0)
             {

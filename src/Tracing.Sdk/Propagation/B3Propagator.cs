@@ -88,7 +88,7 @@ public sealed class B3Propagator : TextMapPropagator
             {
                 int n = WriteTraceId(s.TraceId, chars);
                 chars[n++] = '-';
-                s.SpanId.WriteHex(chars[n..]);
+                Hex.WriteLower(s.SpanId.Value, chars[n..]);
                 n += 16;
                 chars[n++] = '-';
                 chars[n] = s.sampling;
@@ -253,11 +253,12 @@ public sealed class B3Propagator : TextMapPropagator
     {
         if (id.High == 0)
         {
-            Hex.WriteUInt64(id.Low, chars);
+            Hex.WriteLower(id.Low, chars);
             return 16;
         }
 
-        id.WriteHex(chars);
+        Hex.WriteLower(id.High, chars);
+        Hex.WriteLower(id.Low, chars[16..]);
         return 32;
     }
 }

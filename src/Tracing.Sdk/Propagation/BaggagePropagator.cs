@@ -31,6 +31,18 @@ public sealed class BaggagePropagator : TextMapPropagator
 
     private static readonly IReadOnlyCollection<string> s_fields = Array.AsReadOnly([BaggageHeader]);
 
+    // RFC 9110 token characters.
+    private static readonly SearchValues<char> s_tokenChars =
+        SearchValues.Create("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+
+    // W3C baggage-octet: 0x21, 0x23-0x2B, 0x2D-0x3A, 0x3C-0x5B, 0x5D-0x7E ('%' included: it starts an escape).
+    private static readonly SearchValues<char> s_valueOctets = SearchValues.Create(
+        "!#$%&'()*+-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    // What injection writes unencoded: the baggage octets except '%'.
+    private static readonly SearchValues<char> s_plainOctets = SearchValues.Create(
+        "!#$&'()*+-./0123456789:<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     /// <summary>The shared instance; the propagator is stateless.</summary>
     public static BaggagePropagator Instance { get; } = new();
 
@@ -45,18 +57,19 @@ public sealed class BaggagePropagator : TextMapPropagator
             return;
         }
 
-        char[] buffer = ArrayPool<char>.Shared.Rent(MaxHeaderLength);
-        try
+        // Baggage is immutable and usually injected into every outgoing call of a request: serialize it once.
+        string? header = baggage.W3CHeader;
+        if (header is null)
         {
-            int length = Write(baggage.Members, buffer.AsSpan(0, MaxHeaderLength));
-            if (length > 0)
-            {
-                setter(carrier, BaggageHeader, new string(buffer, 0, length));
-            }
+            // Measure, then write straight into the header string: no intermediate buffer.
+            int length = Serialize(baggage.Members, default, measureOnly: true);
+            header = length == 0 ? string.Empty : string.Create(length, baggage, static (chars, b) => Serialize(b.Members, chars, measureOnly: false));
+            baggage.W3CHeader = header;
         }
-        finally
+
+        if (header.Length > 0)
         {
-            ArrayPool<char>.Shared.Return(buffer);
+            setter(carrier, BaggageHeader, header);
         }
     }
 
@@ -180,7 +193,7 @@ public sealed class BaggagePropagator : TextMapPropagator
 
         ReadOnlySpan<char> key = text[..eq].Trim(" \t");
         ReadOnlySpan<char> rawValue = text[(eq + 1)..].Trim(" \t");
-        if (!IsToken(key) || !AreValueOctets(rawValue, allowPercent: true))
+        if (!IsToken(key) || !AreValueOctets(rawValue))
         {
             return false;
         }
@@ -219,7 +232,7 @@ public sealed class BaggagePropagator : TextMapPropagator
                     return false;
                 }
             }
-            else if (!IsToken(p[..eq].Trim(" \t")) || !AreValueOctets(p[(eq + 1)..].Trim(" \t"), allowPercent: true))
+            else if (!IsToken(p[..eq].Trim(" \t")) || !AreValueOctets(p[(eq + 1)..].Trim(" \t")))
             {
                 return false;
             }
@@ -229,42 +242,10 @@ public sealed class BaggagePropagator : TextMapPropagator
     }
 
     /// <summary>An RFC 9110 token: one or more of <c>!#$%&amp;'*+-.^_`|~</c>, digits and letters.</summary>
-    internal static bool IsToken(ReadOnlySpan<char> s)
-    {
-        if (s.IsEmpty)
-        {
-            return false;
-        }
+    internal static bool IsToken(ReadOnlySpan<char> s) => !s.IsEmpty && !s.ContainsAnyExcept(s_tokenChars);
 
-        foreach (char c in s)
-        {
-            if (!IsTokenChar(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsTokenChar(char c) =>
-        char.IsAsciiLetterOrDigit(c) || c is '!' or '#' or '$' or '%' or '&' or '\'' or '*' or '+' or '-' or '.' or '^' or '_' or '`' or '|' or '~';
-
-    /// <summary>W3C <c>baggage-octet</c>: printable US-ASCII except space, '"', ',', ';' and '\'.</summary>
-    private static bool IsValueOctet(char c) => c is >= '!' and <= '~' and not '"' and not ',' and not ';' and not '\\';
-
-    private static bool AreValueOctets(ReadOnlySpan<char> s, bool allowPercent)
-    {
-        foreach (char c in s)
-        {
-            if (!IsValueOctet(c) || (c == '%' && !allowPercent))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    /// <summary>W3C <c>baggage-octet</c>s: printable US-ASCII except space, '"', ',', ';' and '\\'.</summary>
+    private static bool AreValueOctets(ReadOnlySpan<char> s) => !s.ContainsAnyExcept(s_valueOctets);
 
     /// <summary>Decodes %XX escapes; false for a malformed escape or bytes that are not valid UTF-8.</summary>
     internal static bool TryPercentDecode(ReadOnlySpan<char> raw, out string value)
@@ -337,8 +318,11 @@ public sealed class BaggagePropagator : TextMapPropagator
         }
     }
 
-    /// <summary>Writes the header value into <paramref name="destination"/>; returns its length (0 when nothing fits).</summary>
-    internal static int Write(ReadOnlySpan<BaggageMember> members, Span<char> destination)
+    /// <summary>
+    /// Writes the header value into <paramref name="destination"/> (unless only measuring) and returns its length
+    /// (0 when no member qualifies). Which members go in depends only on the members, so measuring and writing agree.
+    /// </summary>
+    internal static int Serialize(ReadOnlySpan<BaggageMember> members, Span<char> destination, bool measureOnly)
     {
         int length = 0;
         int written = 0;
@@ -356,9 +340,16 @@ public sealed class BaggagePropagator : TextMapPropagator
 
             bool withMetadata = m.Metadata is { Length: > 0 } md && AreValidProperties(md);
             int need = (length > 0 ? 1 : 0) + m.Name.Length + 1 + EncodedLength(m.Value) + (withMetadata ? 1 + m.Metadata!.Length : 0);
-            if (need > destination.Length - length)
+            if (need > MaxHeaderLength - length)
             {
                 continue; // whole members only: a member that does not fit is dropped, a later smaller one may still fit
+            }
+
+            if (measureOnly)
+            {
+                length += need;
+                written++;
+                continue;
             }
 
             if (length > 0)
@@ -383,14 +374,36 @@ public sealed class BaggagePropagator : TextMapPropagator
         return length;
     }
 
-    private static bool MustEncode(char c) => c == '%' || !IsValueOctet(c);
-
+    /// <summary>The length of <paramref name="value"/> percent-encoded as UTF-8 (a lone surrogate becomes U+FFFD).</summary>
     private static int EncodedLength(ReadOnlySpan<char> value)
     {
-        int length = 0;
-        foreach (var rune in value.EnumerateRunes())
+        int first = value.IndexOfAnyExcept(s_plainOctets);
+        if (first < 0)
         {
-            length += rune.IsAscii && !MustEncode((char)rune.Value) ? 1 : 3 * rune.Utf8SequenceLength;
+            return value.Length;
+        }
+
+        int length = first;
+        for (int i = first; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (c < 0x80)
+            {
+                length += s_plainOctets.Contains(c) ? 1 : 3;
+            }
+            else if (c < 0x800)
+            {
+                length += 6;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                length += 12;
+                i++;
+            }
+            else
+            {
+                length += 9;
+            }
         }
 
         return length;
@@ -398,26 +411,52 @@ public sealed class BaggagePropagator : TextMapPropagator
 
     private static int Encode(ReadOnlySpan<char> value, Span<char> destination)
     {
-        int n = 0;
-        Span<byte> utf8 = stackalloc byte[4];
-        foreach (var rune in value.EnumerateRunes())
+        int first = value.IndexOfAnyExcept(s_plainOctets);
+        if (first < 0)
         {
-            if (rune.IsAscii && !MustEncode((char)rune.Value))
+            value.CopyTo(destination);
+            return value.Length;
+        }
+
+        // The plain prefix is copied as is; the rest character by character, non-ASCII as UTF-8 bytes.
+        value[..first].CopyTo(destination);
+        int n = first;
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int i = first; i < value.Length; i++)
+        {
+            char c = value[i];
+            if (c < 0x80)
             {
-                destination[n++] = (char)rune.Value;
+                if (s_plainOctets.Contains(c))
+                {
+                    destination[n++] = c;
+                }
+                else
+                {
+                    n = WriteEscape((byte)c, destination, n);
+                }
+
                 continue;
             }
 
+            Rune.DecodeFromUtf16(value[i..], out var rune, out int consumed); // a lone surrogate decodes as U+FFFD
+            i += consumed - 1;
             int count = rune.EncodeToUtf8(utf8);
-            for (int i = 0; i < count; i++)
+            for (int k = 0; k < count; k++)
             {
-                destination[n++] = '%';
-                destination[n++] = HexChar(utf8[i] >> 4);
-                destination[n++] = HexChar(utf8[i] & 0xF);
+                n = WriteEscape(utf8[k], destination, n);
             }
         }
 
         return n;
+    }
+
+    private static int WriteEscape(byte b, Span<char> destination, int n)
+    {
+        destination[n] = '%';
+        destination[n + 1] = HexChar(b >> 4);
+        destination[n + 2] = HexChar(b & 0xF);
+        return n + 3;
     }
 
     private static char HexChar(int v) => (char)(v < 10 ? '0' + v : 'A' + v - 10);

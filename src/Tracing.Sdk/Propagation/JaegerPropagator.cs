@@ -68,14 +68,14 @@ public sealed class JaegerPropagator : TextMapPropagator
                 int n = 0;
                 if (s.TraceId.High != 0)
                 {
-                    Hex.WriteUInt64(s.TraceId.High, chars);
+                    Hex.WriteLower(s.TraceId.High, chars);
                     n = 16;
                 }
 
-                Hex.WriteUInt64(s.TraceId.Low, chars[n..]);
+                Hex.WriteLower(s.TraceId.Low, chars[n..]);
                 n += 16;
                 chars[n++] = ':';
-                s.SpanId.WriteHex(chars[n..]);
+                Hex.WriteLower(s.SpanId.Value, chars[n..]);
                 n += 16;
                 chars[n++] = ':';
                 chars[n++] = '0';

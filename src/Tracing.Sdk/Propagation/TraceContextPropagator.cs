@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 
 namespace Tracing.Sdk.Propagation;
@@ -79,12 +80,16 @@ public sealed class TraceContextPropagator : TextMapPropagator
 
     internal static void WriteTraceParent(Span<char> chars, TraceId traceId, SpanId spanId, TraceFlags flags)
     {
+        Span<byte> ids = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt64BigEndian(ids, traceId.High);
+        BinaryPrimitives.WriteUInt64BigEndian(ids[8..], traceId.Low);
+        BinaryPrimitives.WriteUInt64BigEndian(ids[16..], spanId.Value);
         chars[0] = '0';
         chars[1] = '0';
         chars[2] = '-';
-        traceId.WriteHex(chars.Slice(3, 32));
+        Hex.WriteLower(ids[..16], chars.Slice(3, 32));
         chars[35] = '-';
-        spanId.WriteHex(chars.Slice(36, 16));
+        Hex.WriteLower(ids[16..], chars.Slice(36, 16));
         chars[52] = '-';
         Hex.WriteByte((byte)(flags & (TraceFlags.Sampled | TraceFlags.Random)), chars[53..]);
     }
@@ -129,13 +134,16 @@ public sealed class TraceContextPropagator : TextMapPropagator
         int f0 = Hex.LowerDigit(value[53]);
         int f1 = Hex.LowerDigit(value[54]);
         if (f0 < 0 || f1 < 0
-            || !TraceId.TryParse(value.Slice(3, 32), out traceId) || !traceId.IsValid
-            || !SpanId.TryParse(value.Slice(36, 16), out spanId) || !spanId.IsValid)
+            || !Hex.TryParseLower16(value.Slice(3, 16), out ulong high)
+            || !Hex.TryParseLower16(value.Slice(19, 16), out ulong low)
+            || !Hex.TryParseLower16(value.Slice(36, 16), out ulong span)
+            || (high | low) == 0 || span == 0)
         {
-            traceId = default;
-            spanId = default;
             return false;
         }
+
+        traceId = new TraceId(high, low);
+        spanId = new SpanId(span);
 
         // Only the flags this level defines are kept; unknown bits are not forwarded.
         flags = (TraceFlags)(((f0 << 4) | f1) & (int)(TraceFlags.Sampled | TraceFlags.Random));

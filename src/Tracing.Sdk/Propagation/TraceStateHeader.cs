@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 
 namespace Tracing.Sdk.Propagation;
@@ -23,6 +24,16 @@ internal static class TraceStateHeader
     /// </summary>
     public const int MaxInputLength = (TraceState.MaxMembers * (256 + 1 + TraceState.MaxValueLength + 1)) + 1024;
 
+    private static readonly SearchValues<char> s_keyChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_-*/@");
+
+    // W3C value characters: printable ASCII (0x20 to 0x7E) except ',' and '='.
+    private static readonly SearchValues<char> s_valueChars = SearchValues.Create(
+        " !\"#$%&'()*+-./0123456789:;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    // Printable ASCII: when the whole header is made of these, a value is valid unless it holds '=' or ends in a space.
+    private static readonly SearchValues<char> s_printable = SearchValues.Create(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     /// <summary>Parses <paramref name="header"/>; null (and false) when it is invalid, null (and true) when it holds no member.</summary>
     public static bool TryParse(string header, bool dropDebugMarker, out TraceState? state)
     {
@@ -37,6 +48,7 @@ internal static class TraceStateHeader
         int count = 0;
         bool canonical = true; // the header is exactly "k=v,k=v": no white space, no empty member
         ReadOnlySpan<char> all = header;
+        bool printable = !all.ContainsAnyExcept(s_printable); // one vectorized pass instead of one per value
         int start = 0;
         while (start <= all.Length)
         {
@@ -62,7 +74,7 @@ internal static class TraceStateHeader
             }
             else
             {
-                if (s != start || e != end || count == TraceState.MaxMembers)
+                if (s != start || e != end)
                 {
                     canonical = false;
                 }
@@ -74,7 +86,11 @@ internal static class TraceStateHeader
 
                 ReadOnlySpan<char> member = all[s..e];
                 int eq = member.IndexOf('=');
-                if (eq <= 0 || !TraceState.IsValidKey(member[..eq]) || !TraceState.IsValidValue(member[(eq + 1)..]))
+                var value = member[(eq + 1)..];
+                if (eq <= 0 || !IsValidKey(member[..eq])
+                    || !(printable
+                        ? value.Length is > 0 and <= TraceState.MaxValueLength && value[^1] != ' ' && !value.Contains('=')
+                        : IsValidValue(value)))
                 {
                     return false;
                 }
@@ -155,6 +171,13 @@ internal static class TraceStateHeader
             return true;
         }
 
+        if (canonical)
+        {
+            // Forwarded as received; members are split out only if someone asks for them.
+            state = TraceState.FromValidatedHeader(header, count);
+            return true;
+        }
+
         var members = new KeyValuePair<string, string>[kept];
         int k = 0;
         for (int i = 0; i < count; i++)
@@ -166,7 +189,34 @@ internal static class TraceStateHeader
             }
         }
 
-        state = TraceState.FromValidatedMembers(members, canonical ? header : null);
+        state = TraceState.FromValidatedMembers(members);
         return true;
     }
+
+    /// <summary><see cref="TraceState.IsValidKey"/>, with the character checks vectorized.</summary>
+    internal static bool IsValidKey(ReadOnlySpan<char> key)
+    {
+        if (key.IsEmpty || key.Length > 256 || key.ContainsAnyExcept(s_keyChars))
+        {
+            return false;
+        }
+
+        int at = key.IndexOf('@');
+        if (at < 0)
+        {
+            return key[0] is >= 'a' and <= 'z';
+        }
+
+        var tenant = key[..at];
+        var system = key[(at + 1)..];
+        return tenant.Length is >= 1 and <= 241
+            && (tenant[0] is >= 'a' and <= 'z' || char.IsAsciiDigit(tenant[0]))
+            && system.Length is >= 1 and <= 14
+            && system[0] is >= 'a' and <= 'z'
+            && !system.Contains('@');
+    }
+
+    /// <summary><see cref="TraceState.IsValidValue"/>, with the character checks vectorized.</summary>
+    internal static bool IsValidValue(ReadOnlySpan<char> value) =>
+        !value.IsEmpty && value.Length <= TraceState.MaxValueLength && value[^1] != ' ' && !value.ContainsAnyExcept(s_valueChars);
 }

@@ -107,6 +107,28 @@ public class PropagationAllocationTests
     }
 
     [Fact]
+    public void ExtractingACanonicalTraceState_AllocatesOnlyTheTraceStateObject()
+    {
+        var carrier = Carrier.Of(("traceparent", TraceParent), ("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE,a=1,b=2"));
+
+        long bytes = AllocatedBy(() => TraceContextPropagator.Instance.Extract(default, carrier, Carrier.Get));
+
+        Assert.True(bytes <= 48, $"{bytes} bytes");
+    }
+
+    [Fact]
+    public void InjectingTheSameBaggageAgain_AllocatesNothing()
+    {
+        var ctx = new PropagationContext(default, Baggage.Empty.SetItem("user", "Alice Smith").SetItem("tenant", "ü-42"));
+        var carrier = Carrier.Of();
+
+        long bytes = AllocatedBy(() => BaggagePropagator.Instance.Inject(ctx, carrier, Carrier.Set));
+
+        Assert.Equal("user=Alice%20Smith,tenant=%C3%BC-42", carrier["baggage"]);
+        Assert.Equal(0, bytes);
+    }
+
+    [Fact]
     public void TheRuntimeBridge_ExtractsAllocatingOnlyTheTraceParentString()
     {
         var bridge = new TracingDistributedContextPropagator(Propagators.Default);

@@ -171,6 +171,54 @@ public class PropagationFuzzTests
     }
 
     [Fact]
+    public void TraceStateHeader_AcceptsExactlyWhatTheCoreTraceStateParserAccepts()
+    {
+        var random = new Random(6161);
+        string[] seeds =
+        [
+            "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE",
+            " a=1 ,, b@c=2\t,0t@s=x y",
+            "vendor0=opaque-value-00000000,vendor1=opaque-value-00000001,vendor2=opaque-value-00000002",
+        ];
+        int accepted = 0;
+        for (int i = 0; i < Mutations; i++)
+        {
+            string header = Mutate(seeds[i % seeds.Length], random);
+            bool reference = TraceState.TryParse(header, out var expected);
+            bool ours = TraceStateHeader.TryParse(header, dropDebugMarker: false, out var state);
+
+            Assert.True(reference == ours, $"'{header}': core {reference}, propagator {ours}");
+            if (ours)
+            {
+                accepted++;
+                Assert.Equal(expected.ToString(), state?.ToString() ?? string.Empty);
+                Assert.Equal(expected.Members.ToArray(), state is null ? [] : state.Members.ToArray());
+            }
+        }
+
+        Assert.InRange(accepted, Mutations / 100, Mutations - (Mutations / 10));
+    }
+
+    [Fact]
+    public void FastValidators_AgreeWithTheReferenceOnes()
+    {
+        var random = new Random(5151);
+        string[] seeds = ["vendor", "tenant@system", "0abc@sys", "rojo", "opaque-value-00f067aa0ba902b7", "t61rcWkgMzE", "a@b", "x y", new('k', 256)];
+        for (int i = 0; i < Mutations; i++)
+        {
+            string s = Mutate(seeds[i % seeds.Length], random);
+            Assert.Equal(TraceState.IsValidKey(s), TraceStateHeader.IsValidKey(s));
+            Assert.Equal(TraceState.IsValidValue(s), TraceStateHeader.IsValidValue(s));
+
+            string hex = Mutate("4bf92f3577b34da6", random);
+            bool fast = Hex.TryParseLower16(hex, out ulong a);
+            bool scalar = hex.Length == 16 & Hex.TryParseUInt64(hex, allowUpperCase: false, out ulong b);
+            Assert.Equal(scalar, fast);
+            Assert.True(!fast || a == b, hex);
+        }
+    }
+
+    [Fact]
     public void ExtractOfInject_RoundTripsRandomValidContexts_InEveryFormat()
     {
         var random = new Random(777);

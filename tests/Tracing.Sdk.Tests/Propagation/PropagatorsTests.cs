@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics.Tracing;
+using System.Linq;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Propagation;
 using Xunit;
@@ -26,6 +29,42 @@ public class PropagatorsTests
         var p = Assert.IsType<CompositePropagator>(FromSetting(" baggage , nonsense,tracecontext,baggage"));
 
         Assert.Equal([BaggagePropagator.Instance, TraceContextPropagator.Instance], p.Propagators);
+    }
+
+    [Theory]
+    [InlineData("b3", "b3")]
+    [InlineData("B3MULTI", "X-B3-TraceId")]
+    [InlineData("jaeger", "uber-trace-id")]
+    [InlineData("tracecontext", "traceparent")]
+    [InlineData("baggage", "baggage")]
+    public void FromEnvironment_MapsEachKnownName(string setting, string firstField)
+    {
+        Assert.Equal(firstField, FromSetting(setting).Fields.First());
+    }
+
+    [Fact]
+    public void FromEnvironment_WarnsOnTheSelfLog_ForAnUnknownName()
+    {
+        using var listener = new WarningListener();
+
+        FromSetting("tracecontext,xray-unknown-name");
+
+        Assert.Contains(listener.Events, e => e.EventId == 30 && (string?)e.Payload![0] == "xray-unknown-name");
+    }
+
+    private sealed class WarningListener : EventListener
+    {
+        public ConcurrentQueue<EventWrittenEventArgs> Events { get; } = new();
+
+        protected override void OnEventSourceCreated(EventSource eventSource)
+        {
+            if (eventSource.Name == "Tracing-Sdk")
+            {
+                EnableEvents(eventSource, EventLevel.Warning);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs eventData) => Events.Enqueue(eventData);
     }
 
     [Fact]

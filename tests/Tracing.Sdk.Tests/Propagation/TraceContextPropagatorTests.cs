@@ -36,6 +36,28 @@ public class TraceContextPropagatorTests
         Assert.Equal("rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", ctx.TraceState.ToString());
     }
 
+    [Fact]
+    public void Extract_AReceivedTraceStateBehavesAsAnyOther_WhenLookedInto()
+    {
+        var state = Extract(("traceparent", SpecTraceParent), ("tracestate", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE")).SpanContext.TraceState!;
+
+        Assert.Equal(2, state.Count);
+        Assert.Null(state.Get("roj"));
+        Assert.Null(state.Get("congo=t61"));
+        Assert.Equal(new KeyValuePair<string, string>("congo", "t61rcWkgMzE"), state.Members[1]);
+        Assert.Equal("congo=t61rcWkgMzE", state.Without("rojo").ToString());
+        Assert.Equal("new=1,rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", state.With("new", "1").ToString());
+        Assert.Equal("congo=2,rojo=00f067aa0ba902b7", state.With("congo", "2").ToString());
+    }
+
+    [Fact]
+    public void Extract_DropsTheInternalDebugMarker_WhenAPeerSendsIt()
+    {
+        var ctx = Extract(("traceparent", SpecTraceParent), ("tracestate", "rojo=1,debug@tracing-sdk=1")).SpanContext;
+
+        Assert.Equal("rojo=1", ctx.TraceState!.ToString());
+    }
+
     [Theory]
     [InlineData("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", TraceFlags.None)]
     [InlineData("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", TraceFlags.Sampled)]
