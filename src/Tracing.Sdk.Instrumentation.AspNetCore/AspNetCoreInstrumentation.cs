@@ -50,6 +50,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
     private static readonly object s_exceptionRecorded = new();
 
+    private readonly ServerSpanNames _spanNames = new();
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
     private readonly AspNetCoreInstrumentationOptions _options;
@@ -272,7 +273,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         else if (context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route })
         {
             span.SetAttribute("http.route", route);
-            span.UpdateName((known ? method : "HTTP") + " " + route);
+            span.UpdateName(_spanNames.NameOf(known ? method : "HTTP", route));
         }
 
         if (status >= 500 && !context.Items.ContainsKey(s_exceptionRecorded))

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
 using Tracing.Sdk.Activities;
-using Tracing.Sdk.Propagation;
 
 namespace Tracing.Sdk.Instrumentation.Http;
 
@@ -28,11 +27,10 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
     private readonly Tracer _tracer;
     private readonly PayloadProperty<HttpRequestMessage> _request = new("Request");
 
-    public GrpcClientInstrumentation(TracerProvider provider, TextMapPropagator propagator)
+    public GrpcClientInstrumentation(TracerProvider provider)
     {
         _provider = provider;
         _tracer = provider.GetTracer("Tracing.Sdk.Instrumentation.GrpcNetClient", typeof(GrpcClientInstrumentation).Assembly.GetName().Version?.ToString(3));
-        _ = propagator;
     }
 
     internal static bool IsEnabled(string name, object? arg1, object? arg2) => name is ActivityName or StartEvent or StopEvent;

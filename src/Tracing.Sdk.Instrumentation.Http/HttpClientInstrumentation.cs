@@ -87,13 +87,11 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
 
         if (withGrpc)
         {
-            _grpc = new GrpcClientInstrumentation(provider, propagator);
+            _grpc = new GrpcClientInstrumentation(provider);
         }
 
         _allListeners = DiagnosticListener.AllListeners.Subscribe(this);
     }
-
-    internal TextMapPropagator Propagator => _propagator;
 
     public void Dispose()
     {

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Net;
 using System.Net.Http;
-using System.Text;
+using System.Buffers;
 
 namespace Tracing.Sdk.Instrumentation.Http;
 
@@ -62,21 +62,82 @@ internal static class HttpSemantics
             return uri.AbsoluteUri;
         }
 
-        var sb = new StringBuilder(uri.AbsoluteUri.Length);
-        sb.Append(uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped));
-        if (query.Length > 0)
+        return Rewrite(uri.AbsoluteUri, hasUserInfo, needsRedaction, redactedParameters);
+    }
+
+    // One pass over the absolute URI into a rented buffer: drop "user:pass@" and the fragment, redact query values.
+    // The only allocation is the resulting string.
+    private static string Rewrite(string absolute, bool dropUserInfo, bool redact, ISet<string> redactedParameters)
+    {
+        var abs = absolute.AsSpan();
+        int fragment = abs.IndexOf('#');
+        if (fragment >= 0)
         {
-            if (needsRedaction)
+            abs = abs[..fragment];
+        }
+
+        int q = abs.IndexOf('?');
+        var beforeQuery = q >= 0 ? abs[..q] : abs;
+        var query = q >= 0 ? abs[(q + 1)..] : default;
+        int authorityStart = beforeQuery.IndexOf("://", StringComparison.Ordinal) + 3;
+        var scheme = beforeQuery[..authorityStart];
+        var rest = beforeQuery[authorityStart..];
+        if (dropUserInfo)
+        {
+            int slash = rest.IndexOf('/');
+            int at = (slash < 0 ? rest : rest[..slash]).LastIndexOf('@');
+            if (at >= 0)
             {
-                AppendRedactedQuery(sb, query, redactedParameters);
-            }
-            else
-            {
-                sb.Append(query);
+                rest = rest[(at + 1)..];
             }
         }
 
-        return sb.ToString();
+        // Each redacted value can grow to "REDACTED"; there are at most (number of '&') + 1 values.
+        int bound = abs.Length + (Redacted.Length * (query.Count('&') + 1));
+        char[] rented = ArrayPool<char>.Shared.Rent(bound);
+        try
+        {
+            var buffer = rented.AsSpan();
+            int n = 0;
+            scheme.CopyTo(buffer);
+            n += scheme.Length;
+            rest.CopyTo(buffer[n..]);
+            n += rest.Length;
+            if (q >= 0)
+            {
+                buffer[n++] = '?';
+                bool first = true;
+                foreach (var range in query.Split('&'))
+                {
+                    var pair = query[range];
+                    if (!first)
+                    {
+                        buffer[n++] = '&';
+                    }
+
+                    first = false;
+                    int eq = pair.IndexOf('=');
+                    if (redact && eq >= 0 && IsRedacted(pair[..eq], redactedParameters))
+                    {
+                        pair[..(eq + 1)].CopyTo(buffer[n..]);
+                        n += eq + 1;
+                        Redacted.AsSpan().CopyTo(buffer[n..]);
+                        n += Redacted.Length;
+                    }
+                    else
+                    {
+                        pair.CopyTo(buffer[n..]);
+                        n += pair.Length;
+                    }
+                }
+            }
+
+            return new string(buffer[..n]);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
     }
 
     private static bool QueryNeedsRedaction(string query, ISet<string> redacted)
@@ -95,36 +156,13 @@ internal static class HttpSemantics
         return false;
     }
 
-    private static void AppendRedactedQuery(StringBuilder sb, string query, ISet<string> redacted)
-    {
-        sb.Append('?');
-        bool first = true;
-        var body = query.AsSpan(1);
-        foreach (var range in body.Split('&'))
-        {
-            var pair = body[range];
-            if (!first)
-            {
-                sb.Append('&');
-            }
-
-            first = false;
-            int eq = pair.IndexOf('=');
-            var name = eq < 0 ? pair : pair[..eq];
-            if (eq >= 0 && IsRedacted(name, redacted))
-            {
-                sb.Append(name).Append('=').Append(Redacted);
-            }
-            else
-            {
-                sb.Append(pair);
-            }
-        }
-    }
-
     private static bool IsRedacted(ReadOnlySpan<char> name, ISet<string> redacted)
     {
-        if (redacted.Contains(name.ToString()))
+        // The default set compares ignoring case and can be asked with a span: no string per parameter.
+        bool found = redacted is HashSet<string> set && set.TryGetAlternateLookup<ReadOnlySpan<char>>(out var lookup)
+            ? lookup.Contains(name)
+            : redacted.Contains(name.ToString());
+        if (found)
         {
             return true;
         }

@@ -110,6 +110,9 @@ public class DistributedTraceTests
         Assert.Equal(["t-42"], Services.HeaderValues(echo, "a-baggage"));
         Assert.Equal(["t-42"], Services.HeaderValues(echo, "x-seen-baggage"));
         Assert.Equal([bServer.SpanId.ToString()], Services.HeaderValues(echo, "x-seen-span"));
+
+        // The hosting Activity (what loggers read) carries the same trace, whatever the format.
+        Assert.Equal([bServer.TraceId.ToString()], Services.HeaderValues(echo, "x-seen-activity-trace"));
         Assert.DoesNotContain(all.SelectMany(s => s.Attributes.ToArray()), kv => kv.Value.AsString() == "t-42");
     }
 

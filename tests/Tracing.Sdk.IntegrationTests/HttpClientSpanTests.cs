@@ -49,6 +49,24 @@ public class HttpClientSpanTests
     }
 
     [Fact]
+    public void RuntimeInjection_IsSilenced_WhileTheInstrumentationRuns_AndRestoredAfter()
+    {
+        var before = System.Diagnostics.DistributedContextPropagator.Current;
+        var spans = new List<SpanData>();
+        using (Provider(spans))
+        {
+            var during = System.Diagnostics.DistributedContextPropagator.Current;
+            Assert.NotSame(before, during);
+            var headers = new Dictionary<string, string>();
+            using var activity = new System.Diagnostics.Activity("probe").Start();
+            during.Inject(activity, headers, static (carrier, name, value) => ((Dictionary<string, string>)carrier!)[name] = value!);
+            Assert.Empty(headers);
+        }
+
+        Assert.Same(before, System.Diagnostics.DistributedContextPropagator.Current);
+    }
+
+    [Fact]
     public async Task ErrorResponse_SetsErrorStatusAndType()
     {
         await using var b = await TestService.StartAsync("b", null, Services.MapEcho);

@@ -36,6 +36,7 @@ internal static class Services
 
         sb.Append("x-seen-baggage: ").Append(Baggage.Current.GetValue("tenant")).Append('\n');
         sb.Append("x-seen-span: ").Append(Tracer.CurrentSpan.Context.SpanId).Append('\n');
+        sb.Append("x-seen-activity-trace: ").Append(System.Diagnostics.Activity.Current?.TraceId.ToString()).Append('\n');
         return sb.ToString();
     }
 

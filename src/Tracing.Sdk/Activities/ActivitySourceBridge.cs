@@ -19,7 +19,19 @@ internal sealed class ActivitySourceBridge : IDisposable
     // sampler must not count twice). When they do not match (an Activity created now and started later), the
     // Activity's recorded flag stands in for the decision.
     [ThreadStatic]
-    private static PendingDecision? t_pending;
+    private static ActivitySourceBridge? t_pendingBridge;
+
+    [ThreadStatic]
+    private static string? t_pendingName;
+
+    [ThreadStatic]
+    private static ActivitySource? t_pendingSource;
+
+    [ThreadStatic]
+    private static TraceId t_pendingTraceId;
+
+    [ThreadStatic]
+    private static SamplingDecision t_pendingDecision;
 
     [ThreadStatic]
     private static KeyValue[]? t_tagBuffer;
@@ -93,7 +105,11 @@ internal sealed class ActivitySourceBridge : IDisposable
                 }
             }
 
-            t_pending = new PendingDecision(this, options.Source, options.Name, traceId, result.Decision);
+            t_pendingBridge = this;
+            t_pendingSource = options.Source;
+            t_pendingName = options.Name;
+            t_pendingTraceId = traceId;
+            t_pendingDecision = result.Decision;
             return result.Decision switch
             {
                 SamplingDecision.RecordAndSample => ActivitySamplingResult.AllDataAndRecorded,
@@ -127,13 +143,15 @@ internal sealed class ActivitySourceBridge : IDisposable
                 return;
             }
 
-            var pending = t_pending;
-            t_pending = null;
+            bool pending = ReferenceEquals(t_pendingBridge, this) && ReferenceEquals(t_pendingSource, activity.Source)
+                && t_pendingName == activity.OperationName && (!parent.IsValid || t_pendingTraceId == parent.TraceId);
+            t_pendingBridge = null;
+            t_pendingSource = null;
+            t_pendingName = null;
             SamplingDecision decision;
-            if (pending is not null && ReferenceEquals(pending.Bridge, this) && ReferenceEquals(pending.Source, activity.Source)
-                && pending.Name == activity.OperationName && (!parent.IsValid || pending.TraceId == parent.TraceId))
+            if (pending)
             {
-                decision = pending.Decision;
+                decision = t_pendingDecision;
             }
             else
             {
@@ -243,6 +261,4 @@ internal sealed class ActivitySourceBridge : IDisposable
 
         return buffer.AsSpan(0, count);
     }
-
-    private sealed record PendingDecision(ActivitySourceBridge Bridge, ActivitySource Source, string Name, TraceId TraceId, SamplingDecision Decision);
 }

@@ -20,9 +20,9 @@ namespace Tracing.Sdk.Activities;
 /// </para>
 /// <para>
 /// The other direction: an Activity started while one of our spans is the innermost current span takes its parent from
-/// <see cref="Activity.Current"/>, which does not know our span. Rather than shadowing every active span with an Activity
-/// of its own (one more object and an async-local write per span, the price of keeping <see cref="Activity.Current"/>
-/// coherent by construction), the SDK sets the parent explicitly: <see cref="ParentOf(Activity, out TracerProvider?)"/>
+/// <see cref="Activity.Current"/>, which does not know our span. Elastic's agent avoids that by starting an Activity of
+/// its own for each transaction and adopting its ids, so <see cref="Activity.Current"/> is coherent by construction, at
+/// the price of one more object and one more async-local write per active span. This SDK sets the parent explicitly instead: <see cref="ParentOf(Activity, out TracerProvider?)"/>
 /// sees that our span is innermost (the Activity's parent is the one that was current when our span was activated) and
 /// names our span as the parent; and a root Activity started there takes our span's trace id through
 /// <see cref="Activity.TraceIdGenerator"/>, so even the Activity object (read by loggers) carries the right trace id.
