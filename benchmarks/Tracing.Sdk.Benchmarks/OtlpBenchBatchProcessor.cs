@@ -50,7 +50,7 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
 
         span.Retain();
         _queue.Enqueue(span);
-        if (Volatile.Read(ref _count) >= BatchSize)
+        if (Volatile.Read(ref _count) == BatchSize)
         {
             _signal.Set();
         }
@@ -91,6 +91,9 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
                     _batch[n++] = span;
                 }
 
+                // Taken spans free their queue slots at once, as OpenTelemetry's circular buffer does.
+                Interlocked.Add(ref _count, -n);
+
                 try
                 {
                     _exporter.Export(new SpanBatch(_batch, n), CancellationToken.None);
@@ -102,8 +105,6 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
                         _batch[i].Release();
                         _batch[i] = null!;
                     }
-
-                    Interlocked.Add(ref _count, -n);
                 }
 
                 if (Volatile.Read(ref _count) < BatchSize && !_stopping)
