@@ -23,6 +23,7 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
     private readonly Thread _thread;
     private volatile bool _stopping;
     private int _count;
+    private int _wakeRequested;
     private long _dropped;
 
     public OtlpBenchBatchProcessor(SpanExporter exporter)
@@ -41,7 +42,8 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
             return;
         }
 
-        if (Interlocked.Increment(ref _count) > MaxQueue)
+        int count = Interlocked.Increment(ref _count);
+        if (count > MaxQueue)
         {
             Interlocked.Decrement(ref _count);
             Interlocked.Increment(ref _dropped);
@@ -50,7 +52,9 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
 
         span.Retain();
         _queue.Enqueue(span);
-        if (Volatile.Read(ref _count) >= BatchSize)
+        // One wake-up per full batch: the flag is cleared by the export thread when it wakes, so concurrent
+        // producers crossing the threshold together cannot all miss (or all pay for) the signal.
+        if (count >= BatchSize && Interlocked.Exchange(ref _wakeRequested, 1) == 0)
         {
             _signal.Set();
         }
@@ -83,6 +87,7 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
         while (!_stopping)
         {
             _signal.WaitOne(5000);
+            Volatile.Write(ref _wakeRequested, 0);
             while (!_queue.IsEmpty)
             {
                 int n = 0;
@@ -90,6 +95,9 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
                 {
                     _batch[n++] = span;
                 }
+
+                // Taken spans free their queue slots at once, as OpenTelemetry's circular buffer does.
+                Interlocked.Add(ref _count, -n);
 
                 try
                 {
@@ -102,8 +110,6 @@ internal sealed class OtlpBenchBatchProcessor : SpanProcessor
                         _batch[i].Release();
                         _batch[i] = null!;
                     }
-
-                    Interlocked.Add(ref _count, -n);
                 }
 
                 if (Volatile.Read(ref _count) < BatchSize && !_stopping)

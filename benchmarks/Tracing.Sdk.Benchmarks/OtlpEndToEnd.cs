@@ -138,7 +138,8 @@ public static class OtlpEndToEnd
         if (sdk == "ours")
         {
             var exporter = new Tracing.Sdk.Exporter.Otlp.OtlpTraceExporter(new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions { Endpoint = grpc, Protocol = Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc });
-            using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("e2e").AddProcessor(CreateProcessor(exporter)).Build();
+            var processor = CreateProcessor(exporter);
+            using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("e2e").AddProcessor(processor).Build();
             var tracer = provider.GetTracer(SourceName, "1.0");
             (produced, achieved) = Produce(rate, seconds, () =>
             {
@@ -152,6 +153,7 @@ public static class OtlpEndToEnd
                 span.End();
             });
             provider.Shutdown(30_000);
+            Console.WriteLine($"      queue drops {(processor as OtlpBenchBatchProcessor)?.Dropped}, exporter: exported {exporter.ExportedSpans} dropped {exporter.DroppedSpans} retries {exporter.Retries}");
         }
         else
         {

@@ -30,6 +30,7 @@ public sealed class OtlpTraceExporter : SpanExporter
     private readonly string _endpointText;
     private bool _spoolMayHavePending;
     private volatile bool _shutdown;
+    private bool _released;
     private long _exported;
     private long _dropped;
     private long _rejected;
@@ -117,6 +118,12 @@ public sealed class OtlpTraceExporter : SpanExporter
         long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * _options.TimeoutMilliseconds / 1000;
         lock (_sendLock)
         {
+            if (_released)
+            {
+                Drop(count, "exporter is shut down");
+                return ExportResult.Failure;
+            }
+
             try
             {
                 if (_json is not null)
@@ -195,6 +202,11 @@ public sealed class OtlpTraceExporter : SpanExporter
 
         try
         {
+            if (_released)
+            {
+                return false;
+            }
+
             long remaining = Math.Max(0, timeoutMilliseconds - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Min(remaining, _options.TimeoutMilliseconds) / 1000;
             _spoolMayHavePending = true;
@@ -207,11 +219,25 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Stops exporting (later batches are dropped and counted) and closes the connections once a running export ends.</summary>
+    /// <param name="timeoutMilliseconds">The most to wait for a running export.</param>
     public override bool Shutdown(int timeoutMilliseconds)
     {
         _shutdown = true;
-        return true;
+        if (!_sendLock.TryEnter(Math.Max(0, timeoutMilliseconds)))
+        {
+            return false;
+        }
+
+        try
+        {
+            ReleaseResources();
+            return true;
+        }
+        finally
+        {
+            _sendLock.Exit();
+        }
     }
 
     /// <inheritdoc/>
@@ -222,13 +248,25 @@ public sealed class OtlpTraceExporter : SpanExporter
             _shutdown = true;
             lock (_sendLock)
             {
-                _transport.Dispose();
-                _buffer.Dispose();
-                _spoolBuffer.Dispose();
+                ReleaseResources();
             }
         }
 
         base.Dispose(disposing);
+    }
+
+    // Called under _sendLock; idempotent.
+    private void ReleaseResources()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        _transport.Dispose();
+        _buffer.Dispose();
+        _spoolBuffer.Dispose();
     }
 
     private SendResult SendWithRetry(ExportBuffer request, long deadline, bool retry, CancellationToken cancellationToken)

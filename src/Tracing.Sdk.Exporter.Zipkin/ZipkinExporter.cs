@@ -22,6 +22,7 @@ public sealed class ZipkinExporter : SpanExporter
     private readonly PooledBufferWriter _buffer = new(64 * 1024);
     private readonly Lock _sendLock = new();
     private readonly string _endpointText;
+    private bool _disposed;
     private long _exported;
     private long _dropped;
     private long _retries;
@@ -64,6 +65,11 @@ public sealed class ZipkinExporter : SpanExporter
         long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency * _options.TimeoutMilliseconds / 1000);
         lock (_sendLock)
         {
+            if (_disposed)
+            {
+                return Drop(count, "exporter is disposed");
+            }
+
             try
             {
                 _serializer.Serialize(batch, _buffer);
@@ -120,6 +126,12 @@ public sealed class ZipkinExporter : SpanExporter
         {
             lock (_sendLock)
             {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
                 _client.Dispose();
                 _serializer.Dispose();
                 _buffer.Dispose();

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using Google.Protobuf;
@@ -34,12 +35,21 @@ public sealed class OtlpReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private OtlpReceiver(bool grpc, int port)
+    private OtlpReceiver(bool grpc, int port, X509Certificate2? certificate)
     {
         IsGrpc = grpc;
+        _scheme = certificate is null ? "http" : "https";
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o => o.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, o =>
+        {
+            o.Protocols = grpc ? HttpProtocols.Http2 : HttpProtocols.Http1;
+            if (certificate is not null)
+            {
+                o.UseHttps(certificate);
+            }
+        }));
         builder.Services.AddSingleton(this);
         if (grpc)
         {
@@ -66,7 +76,9 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public Uri Endpoint => new(IsGrpc ? $"http://127.0.0.1:{Port}" : $"http://127.0.0.1:{Port}/v1/traces");
+    public Uri Endpoint => new(IsGrpc ? $"{_scheme}://127.0.0.1:{Port}" : $"{_scheme}://127.0.0.1:{Port}/v1/traces");
+
+    private readonly string _scheme;
 
     public ConcurrentQueue<Fault> Faults { get; } = new();
 
@@ -80,9 +92,9 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     private int _attempts;
 
-    public static async Task<OtlpReceiver> StartAsync(bool grpc, int port = 0)
+    public static async Task<OtlpReceiver> StartAsync(bool grpc, int port = 0, X509Certificate2? certificate = null)
     {
-        var receiver = new OtlpReceiver(grpc, port);
+        var receiver = new OtlpReceiver(grpc, port, certificate);
         await receiver._app.StartAsync();
         var address = receiver._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         receiver.Port = new Uri(address).Port;

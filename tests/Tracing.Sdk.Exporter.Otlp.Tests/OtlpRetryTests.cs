@@ -73,6 +73,36 @@ public sealed class OtlpRetryTests
     }
 
     [Fact]
+    public async Task Export_ReportsEveryRetryAndDrop_ToTheEventSource()
+    {
+        using var log = new EventLog();
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
+        receiver.Faults.Enqueue(new Fault(GrpcStatusCode.Unavailable));
+        receiver.Faults.Enqueue(new Fault(GrpcStatusCode.PermissionDenied));
+        using var exporter = new OtlpTraceExporter(Options(receiver.Endpoint, OtlpExportProtocol.Grpc));
+
+        exporter.Export(TestSpans.Batch(TestSpans.Typical(3)), CancellationToken.None);
+
+        string endpoint = exporter.Endpoint.ToString();
+        var mine = log.Events.Where(e => e.Payload!.Contains(endpoint)).ToArray();
+        Assert.Contains(mine, e => e.EventId == 40 && ((string)e.Payload![2]!).Contains("Unavailable"));
+        Assert.Contains(mine, e => e.EventId == 41 && (int)e.Payload![0]! == 3 && ((string)e.Payload![2]!).Contains("PermissionDenied"));
+    }
+
+    [Fact]
+    public async Task Export_DropsAndCounts_AfterShutdown()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: false);
+        using var exporter = new OtlpTraceExporter(Options(receiver.Endpoint, OtlpExportProtocol.HttpProtobuf));
+
+        Assert.True(exporter.Shutdown(10_000));
+
+        Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(TestSpans.Typical(2)), CancellationToken.None));
+        Assert.Equal(2, exporter.DroppedSpans);
+        Assert.Equal(0, receiver.Attempts);
+    }
+
+    [Fact]
     public async Task Export_DropsAndCounts_WhenHttpSays400()
     {
         await using var receiver = await OtlpReceiver.StartAsync(grpc: false);

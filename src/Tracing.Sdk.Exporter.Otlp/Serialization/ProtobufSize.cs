@@ -11,7 +11,7 @@ internal static class ProtobufSize
     public static int Varint(ulong value) => value == 0 ? 1 : (BitOperations.Log2(value) / 7) + 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Tag(int field) => Varint((uint)(field << 3));
+    public static int Tag(int field) => field < 16 ? 1 : 2; // the fields written here are all below 2048
 
     public static int VarintField(int field, ulong value) => Tag(field) + Varint(value);
 

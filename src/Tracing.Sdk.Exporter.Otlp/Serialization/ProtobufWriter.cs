@@ -67,6 +67,17 @@ internal ref struct ProtobufWriter
     public void WriteStringField(int field, string value)
     {
         WriteTag(field, WireType.LengthDelimited);
+
+        // At most 3 UTF-8 bytes per UTF-16 char: up to 42 chars the length fits one varint byte, so encode straight
+        // after it and fill it in, without counting the bytes first.
+        if (value.Length <= 42)
+        {
+            int written = Encoding.UTF8.GetBytes(value, _buffer[(_position + 1)..]);
+            _buffer[_position] = (byte)written;
+            _position += 1 + written;
+            return;
+        }
+
         int length = Encoding.UTF8.GetByteCount(value);
         WriteVarint((uint)length);
         _position += Encoding.UTF8.GetBytes(value, _buffer[_position..]);

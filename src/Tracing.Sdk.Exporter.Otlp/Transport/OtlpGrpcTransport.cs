@@ -5,6 +5,7 @@ using System.Net.Http;
 using System.Threading;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Tracing.Sdk.Exporter.Otlp.Diagnostics;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
@@ -40,7 +41,14 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
         _invoker = _channel.CreateCallInvoker();
         foreach (var (key, value) in options.Headers)
         {
-            _headers.Add(key.ToLowerInvariant(), value);
+            try
+            {
+                _headers.Add(key.ToLowerInvariant(), value);
+            }
+            catch (ArgumentException)
+            {
+                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_HEADERS", key, "skipping the header");
+            }
         }
 
         if (options.Compression == OtlpCompression.Gzip)

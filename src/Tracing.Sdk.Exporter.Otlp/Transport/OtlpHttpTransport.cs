@@ -40,12 +40,12 @@ internal sealed class OtlpHttpTransport : OtlpTransport
         timeoutSource.CancelAfter(timeout);
         try
         {
+            // Synchronous Send: the export thread waits anyway, and HTTP/1.1 needs no thread-pool hop that way.
             using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
-            using var response = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timeoutSource.Token).GetAwaiter().GetResult();
+            using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
             if (response.IsSuccessStatusCode)
             {
-                var body = response.Content.ReadAsByteArrayAsync(timeoutSource.Token).GetAwaiter().GetResult();
-                var (rejected, text) = ReadPartialSuccess(body, response.Content.Headers.ContentType?.MediaType);
+                var (rejected, text) = ReadPartialSuccess(response, timeoutSource.Token);
                 return SendResult.Success(rejected, text);
             }
 
@@ -109,18 +109,29 @@ internal sealed class OtlpHttpTransport : OtlpTransport
         return content;
     }
 
-    private static (long Rejected, string? Message) ReadPartialSuccess(byte[] body, string? mediaType)
+    private static (long Rejected, string? Message) ReadPartialSuccess(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (body.Length == 0)
+        // A plain success usually has an empty body: skip reading into an array then.
+        if (response.Content.Headers.ContentLength == 0)
         {
             return (0, null);
         }
 
+        using var stream = response.Content.ReadAsStream(cancellationToken);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        if (copy.Length == 0)
+        {
+            return (0, null);
+        }
+
+        var body = copy.GetBuffer().AsSpan(0, (int)copy.Length);
+        string? mediaType = response.Content.Headers.ContentType?.MediaType;
         if (mediaType == "application/json")
         {
             try
             {
-                using var doc = JsonDocument.Parse(body);
+                using var doc = JsonDocument.Parse(copy.GetBuffer().AsMemory(0, (int)copy.Length));
                 if (doc.RootElement.ValueKind == JsonValueKind.Object
                     && doc.RootElement.TryGetProperty("partialSuccess", out var partial)
                     && partial.ValueKind == JsonValueKind.Object)
