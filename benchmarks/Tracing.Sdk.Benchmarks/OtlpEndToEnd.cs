@@ -25,8 +25,8 @@ public static class OtlpEndToEnd
 {
     private const string SourceName = "e2e";
 
-    /// <summary>The one place that decides how our exporter is driven; switch to the SDK's batch processor here.</summary>
-    internal static SpanProcessor CreateProcessor(SpanExporter exporter) => new OtlpBenchBatchProcessor(exporter);
+    /// <summary>Our exporter runs behind the SDK's batch processor with its default (specification) settings, as OpenTelemetry's does.</summary>
+    internal static BatchExportProcessor CreateProcessor(SpanExporter exporter) => new(exporter);
 
     public static int RunReceiver(string[] args)
     {
@@ -153,7 +153,7 @@ public static class OtlpEndToEnd
                 span.End();
             });
             provider.Shutdown(30_000);
-            Console.WriteLine($"      queue drops {(processor as OtlpBenchBatchProcessor)?.Dropped}, exporter: exported {exporter.ExportedSpans} dropped {exporter.DroppedSpans} retries {exporter.Retries}");
+            Console.WriteLine($"      queue drops {processor.Dropped}, exporter: exported {exporter.ExportedSpans} dropped {exporter.DroppedSpans} retries {exporter.Retries}");
         }
         else
         {
