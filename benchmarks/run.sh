@@ -13,7 +13,7 @@ out=docs/benchmarks.md
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 dotnet build "$project" -c Release --nologo -v q
-dotnet run -c Release --no-build --project "$project" -- --filter "$filter" --artifacts "$artifacts" --exporters github
+dotnet run -c Release --no-build --project "$project" -- --filter "$filter" --artifacts "$artifacts" --exporters github --buildTimeout 900
 dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" > "$artifacts/throughput.md"
 dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "$artifacts/cputime.md"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
