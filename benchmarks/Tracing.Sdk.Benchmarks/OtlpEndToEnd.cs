@@ -243,10 +243,10 @@ public static class OtlpEndToEnd
         return (produced, (long)(produced / Stopwatch.GetElapsedTime(start).TotalSeconds));
     }
 
-    private static long Count(HttpClient http, Uri countUri) =>
+    internal static long Count(HttpClient http, Uri countUri) =>
         long.Parse(http.GetStringAsync(countUri).GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
 
-    private static Process StartReceiver(int grpcPort, int httpPort)
+    internal static Process StartReceiver(int grpcPort, int httpPort)
     {
         var self = Environment.ProcessPath!;
         var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -270,7 +270,7 @@ public static class OtlpEndToEnd
         return child;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -279,7 +279,7 @@ public static class OtlpEndToEnd
         return port;
     }
 
-    private static string Arg(string[] args, string name, string fallback)
+    internal static string Arg(string[] args, string name, string fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

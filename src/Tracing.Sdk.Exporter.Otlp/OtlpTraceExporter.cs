@@ -168,15 +168,18 @@ public sealed class OtlpTraceExporter : SpanExporter
                         Interlocked.Add(ref _spooled, count);
                         _spoolMayHavePending = true;
                         OtlpExporterEventSource.Log.BatchSpooled(count, file);
+
+                        // The batch is on disk and will be delivered later: the exporter has taken it over, so the
+                        // processor must not count it as dropped (it would be counted twice once it arrives).
+                        return ExportResult.Success;
                     }
 #pragma warning disable CA1031 // A full disk or a vanished directory drops the batch; it is counted.
                     catch (Exception ex)
 #pragma warning restore CA1031
                     {
                         Drop(count, result.Reason + "; spool write failed: " + ex.Message);
+                        return ExportResult.Failure;
                     }
-
-                    return ExportResult.Failure;
 
                 default:
                     Drop(count, result.Status == SendStatus.Retryable ? "retries exhausted: " + result.Reason : "not retryable: " + result.Reason);

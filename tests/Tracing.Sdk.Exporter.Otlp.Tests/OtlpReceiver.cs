@@ -119,9 +119,13 @@ public sealed class OtlpReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    /// <summary>When set, every request waits (at most a minute) until the gate opens: a slow backend.</summary>
+    public ManualResetEventSlim? Gate { get; set; }
+
     internal Fault? NextFault()
     {
         Interlocked.Increment(ref _attempts);
+        Gate?.Wait(TimeSpan.FromSeconds(60));
         return Faults.TryDequeue(out var f) ? f : null;
     }
 
