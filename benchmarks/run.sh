@@ -19,6 +19,9 @@ dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p docs
+# Sections measured by other commands (e2e, soak) are kept across regenerations, below this marker.
+marker='<!-- Sections below come from separate commands; run.sh keeps them. -->'
+manual=$(sed -n "/^${marker}\$/,\$p" "$out" 2>/dev/null || true)
 {
   echo "# Benchmarks: Tracing.Sdk vs OpenTelemetry .NET 1.20.1"
   echo
@@ -52,5 +55,6 @@ mkdir -p docs
   echo "libraries alternating every 50,000 operations, so both see the same conditions."
   echo
   cat "$artifacts/cputime.md"
+  if [ -n "$manual" ]; then echo; echo "$manual"; fi
 } > "$out"
 echo "wrote $out"
