@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Net.Http.Headers;
@@ -19,7 +20,8 @@ public sealed class ZipkinExporter : SpanExporter
     private readonly ZipkinExporterOptions _options;
     private readonly HttpClient _client;
     private readonly ZipkinJsonSerializer _serializer = new();
-    private readonly PooledBufferWriter _buffer = new(64 * 1024);
+    // Reused for every export: it keeps its array, so steady-state exports allocate no buffer.
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Lock _sendLock = new();
     private readonly string _endpointText;
     private bool _disposed;
@@ -134,7 +136,6 @@ public sealed class ZipkinExporter : SpanExporter
                 _disposed = true;
                 _client.Dispose();
                 _serializer.Dispose();
-                _buffer.Dispose();
             }
         }
 
@@ -148,7 +149,7 @@ public sealed class ZipkinExporter : SpanExporter
         timeoutSource.CancelAfter(timeout);
         try
         {
-            using var content = new ByteArrayContent(_buffer.Array, 0, _buffer.Length);
+            using var content = new ReadOnlyMemoryContent(_buffer.WrittenMemory);
             content.Headers.ContentType = s_json;
             using var request = new HttpRequestMessage(HttpMethod.Post, _options.Endpoint) { Content = content };
             using var response = _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token).GetAwaiter().GetResult();

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Text;
 using System.IO;
 using System.Text.Json;
@@ -31,13 +32,13 @@ internal sealed class ZipkinJsonSerializer : IDisposable
     private static readonly JsonEncodedText s_value = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText s_tags = JsonEncodedText.Encode("tags");
 
-    private readonly PooledBufferWriter _scratch = new(1024);
+    private readonly ArrayBufferWriter<byte> _scratch = new(1024);
     private Utf8JsonWriter? _writer;
     private Utf8JsonWriter? _scratchWriter;
 
-    public void Serialize(in SpanBatch batch, PooledBufferWriter buffer)
+    public void Serialize(in SpanBatch batch, ArrayBufferWriter<byte> buffer)
     {
-        buffer.Clear();
+        buffer.ResetWrittenCount();
         var w = _writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         w.Reset(buffer);
         w.WriteStartArray();
@@ -55,7 +56,6 @@ internal sealed class ZipkinJsonSerializer : IDisposable
     {
         _writer?.Dispose();
         _scratchWriter?.Dispose();
-        _scratch.Dispose();
     }
 
     private void WriteSpan(Utf8JsonWriter w, SpanData span)
@@ -274,7 +274,7 @@ internal sealed class ZipkinJsonSerializer : IDisposable
 
     private Utf8JsonWriter Scratch()
     {
-        _scratch.Clear();
+        _scratch.ResetWrittenCount();
         var sw = _scratchWriter ??= new Utf8JsonWriter(_scratch);
         sw.Reset(_scratch);
         return sw;

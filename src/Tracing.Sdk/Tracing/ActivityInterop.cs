@@ -16,19 +16,12 @@ internal static class ActivityInterop
 
     public static bool Enabled => s_enabled;
 
-    /// <summary>Maps an Activity to our span: the bridged span when the Activity has one, else a context-only span.</summary>
-    public static Func<Activity, Span>? SpanForActivity { get; set; }
 
     public static Span ToSpan(Activity activity)
     {
         if (Activities.ActivitySpans.TryGetTie(activity) is { } tie)
         {
             return tie.Span;
-        }
-
-        if (SpanForActivity is { } map)
-        {
-            return map(activity);
         }
 
         return Span.FromContext(ContextOf(activity));

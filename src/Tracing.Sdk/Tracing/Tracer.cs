@@ -128,16 +128,7 @@ public sealed class Tracer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static SpanContext AmbientParent()
-    {
-        var ambient = AmbientSpan.Current;
-        if (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient?.ActivityAtActivation))
-        {
-            return ActivityInterop.ContextOf(activity);
-        }
-
-        return ambient is null ? default : ambient.Span.Context;
-    }
+    internal static SpanContext AmbientParent() => CurrentSpan.Context;
 
     internal Span Start(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
     {

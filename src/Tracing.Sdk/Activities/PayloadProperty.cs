@@ -1,0 +1,68 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+
+namespace Tracing.Sdk.Activities;
+
+/// <summary>
+/// Reads one property of a <see cref="System.Diagnostics.DiagnosticListener"/> event's payload, whose type is usually
+/// internal or anonymous. The property is looked up by name (ignoring case) once per payload type and cached; a payload
+/// of another shape, or a property the trimmer removed, reads as null. Thread-safe; for instrumentation packages.
+/// </summary>
+/// <typeparam name="T">The property's type.</typeparam>
+public sealed class PayloadProperty<T>
+    where T : class
+{
+    private readonly string _name;
+    private Cache? _cache;
+
+    /// <summary>Creates a reader for the property <paramref name="name"/>.</summary>
+    /// <param name="name">The property name, for example <c>Request</c>.</param>
+    public PayloadProperty(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        _name = name;
+    }
+
+    /// <summary>The property's value, or null when the payload is null, has no such property, or holds another type.</summary>
+    /// <param name="payload">The event payload.</param>
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "The runtime keeps its diagnostic payload properties; one the trimmer removed reads as null and the event is ignored.")]
+    public T? Fetch(object? payload)
+    {
+        if (payload is null)
+        {
+            return null;
+        }
+
+        var type = payload.GetType();
+        var cache = _cache;
+        if (cache is null || cache.Type != type)
+        {
+            PropertyInfo? property;
+            try
+            {
+                property = type.GetProperty(_name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            }
+            catch (AmbiguousMatchException)
+            {
+                property = type.GetProperty(_name, BindingFlags.Public | BindingFlags.Instance);
+            }
+
+            cache = new Cache(type, property);
+            _cache = cache; // a reference write: readers see either the old or the new cache, both self-consistent
+        }
+
+        try
+        {
+            return cache.Property?.GetValue(payload) as T;
+        }
+#pragma warning disable CA1031 // A payload of an unexpected shape is ignored, never thrown into the application.
+        catch
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private sealed record Cache(Type Type, PropertyInfo? Property);
+}
