@@ -7,7 +7,7 @@ namespace Tracing.Sdk;
 /// <summary>
 /// Finds the id of the container the process runs in, the usual way (the OpenTelemetry container resource detectors
 /// of other languages do the same): a 64-character hex id in a <c>/proc/self/cgroup</c> path (cgroup v1, and v2 with a
-/// host cgroup namespace: <c>/docker/&lt;id&gt;</c>, <c>/kubepods/…/&lt;id&gt;</c>, <c>docker-&lt;id&gt;.scope</c>,
+/// host cgroup namespace, the path segment nearest the end that holds one: <c>/docker/&lt;id&gt;</c>, <c>/kubepods/…/&lt;id&gt;</c>, <c>docker-&lt;id&gt;.scope</c>,
 /// <c>cri-containerd-&lt;id&gt;.scope</c>, <c>crio-&lt;id&gt;.scope</c>, <c>libpod-&lt;id&gt;.scope</c>), else in a
 /// <c>/proc/self/mountinfo</c> mount root (cgroup v2: <c>…/containers/&lt;id&gt;/hostname</c>,
 /// <c>…/overlay-containers/&lt;id&gt;/…</c>, <c>…/sandboxes/&lt;id&gt;/…</c>). The parsers take text and never throw.
@@ -29,8 +29,12 @@ internal static class ContainerId
             return null;
         }
 
-        return FromCgroup(ReadBounded("/proc/self/cgroup")) ?? FromMountInfo(ReadBounded("/proc/self/mountinfo"));
+        return Detect("/proc/self/cgroup", "/proc/self/mountinfo");
     }
+
+    /// <summary>The id from the given cgroup file, else from the given mountinfo file (each read up to <see cref="MaxFileLength"/>).</summary>
+    internal static string? Detect(string cgroupPath, string mountInfoPath) =>
+        FromCgroup(ReadBounded(cgroupPath)) ?? FromMountInfo(ReadBounded(mountInfoPath));
 
     /// <summary>The container id in <c>/proc/self/cgroup</c> text (<c>hierarchy:controllers:path</c> lines), or null.</summary>
     public static string? FromCgroup(string? text)
@@ -57,24 +61,29 @@ internal static class ContainerId
                 continue;
             }
 
+            // The segment nearest the end that names a container (Podman nests a "container" cgroup below its scope).
             var path = line[(first + 1 + second + 1)..];
-            int slash = path.LastIndexOf('/');
-            var last = slash >= 0 ? path[(slash + 1)..] : path;
-            if (last.EndsWith(".scope", StringComparison.Ordinal))
+            while (!path.IsEmpty)
             {
-                last = last[..^".scope".Length];
-            }
+                int slash = path.LastIndexOf('/');
+                var segment = slash >= 0 ? path[(slash + 1)..] : path;
+                path = slash >= 0 ? path[..slash] : default;
+                if (segment.EndsWith(".scope", StringComparison.Ordinal))
+                {
+                    segment = segment[..^".scope".Length];
+                }
 
-            // "docker-<id>", "cri-containerd-<id>", "crio-<id>", "libpod-<id>": the id follows the last '-'.
-            int dash = last.LastIndexOf('-');
-            if (dash >= 0)
-            {
-                last = last[(dash + 1)..];
-            }
+                // "docker-<id>", "cri-containerd-<id>", "crio-<id>", "libpod-<id>": the id follows the last '-'.
+                int dash = segment.LastIndexOf('-');
+                if (dash >= 0)
+                {
+                    segment = segment[(dash + 1)..];
+                }
 
-            if (IsId(last))
-            {
-                return last.ToString().ToLowerInvariant();
+                if (IsId(segment))
+                {
+                    return segment.ToString().ToLowerInvariant();
+                }
             }
         }
 
