@@ -1,7 +1,9 @@
 using System;
 using System.Buffers;
 using System.Buffers.Text;
+using System.Collections.Generic;
 using System.IO;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tracing.Sdk.Exporting;
 
@@ -11,6 +13,10 @@ namespace Tracing.Sdk.Exporter.Zipkin;
 /// Writes a batch as a Zipkin v2 JSON array, following OpenTelemetry's Zipkin mapping: hex ids, upper-case kind
 /// (omitted for internal spans), microsecond times, attributes as string tags (arrays as JSON array text),
 /// <c>otel.status_code</c> / <c>error</c>, events as annotations, the scope as <c>otel.scope.*</c> tags.
+/// It keeps to the letter of <c>zipkin2-api.yaml</c> (openzipkin/zipkin-api): <c>duration</c> is at least 1 (the schema's
+/// minimum; shorter spans are rounded up), <c>tags</c> is a string-to-string object with each key once (a key the
+/// exporter derives, such as <c>error</c>, replaces an attribute of the same name), <c>annotations</c> holds no two
+/// identical items (<c>uniqueItems</c>), and <c>debug: true</c> marks a span of a B3/Jaeger debug trace.
 /// No reflection: a reused <see cref="Utf8JsonWriter"/> over pooled buffers. Not thread-safe.
 /// </summary>
 internal sealed class ZipkinJsonSerializer : IDisposable
@@ -31,15 +37,25 @@ internal sealed class ZipkinJsonSerializer : IDisposable
     private static readonly JsonEncodedText s_annotations = JsonEncodedText.Encode("annotations");
     private static readonly JsonEncodedText s_value = JsonEncodedText.Encode("value");
     private static readonly JsonEncodedText s_tags = JsonEncodedText.Encode("tags");
+    private static readonly JsonEncodedText s_debug = JsonEncodedText.Encode("debug");
+
+    // The body is JSON for a collector, never HTML: the relaxed encoder writes non-ASCII text as UTF-8 and escapes only
+    // what JSON requires. Inside an array tag or an annotation's JSON text this keeps the text as intended: plain quotes
+    // around items and readable characters (the default encoder would put "\u0022" and "\u00FC" into the text itself).
+    private static readonly JsonWriterOptions s_options = new() { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ArrayBufferWriter<byte> _scratch = new(1024);
     private Utf8JsonWriter? _writer;
     private Utf8JsonWriter? _scratchWriter;
 
+    // Annotations already written for the current span (microsecond timestamp and value text), to honour uniqueItems.
+    private readonly ArrayBufferWriter<byte> _annotationTexts = new(256);
+    private readonly List<(long Timestamp, int Start, int Length)> _annotations = new();
+
     public void Serialize(in SpanBatch batch, ArrayBufferWriter<byte> buffer)
     {
         buffer.ResetWrittenCount();
-        var w = _writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        var w = _writer ??= new Utf8JsonWriter(buffer, s_options);
         w.Reset(buffer);
         w.WriteStartArray();
         foreach (var span in batch)
@@ -90,7 +106,12 @@ internal sealed class ZipkinJsonSerializer : IDisposable
 
         w.WriteString(s_name, span.Name);
         w.WriteNumber(s_timestamp, span.StartTimeUnixNano / 1000);
-        w.WriteNumber(s_duration, Math.Max(0, (span.EndTimeUnixNano - span.StartTimeUnixNano) / 1000));
+        w.WriteNumber(s_duration, DurationMicroseconds(span.StartTimeUnixNano, span.EndTimeUnixNano));
+        if (span.Context.IsDebug)
+        {
+            w.WriteBoolean(s_debug, true);
+        }
+
         w.WriteStartObject(s_localEndpoint);
         w.WriteString(s_serviceName, span.Resource.ServiceName ?? "unknown_service");
         w.WriteEndObject();
@@ -102,13 +123,18 @@ internal sealed class ZipkinJsonSerializer : IDisposable
         if (!span.Events.IsEmpty)
         {
             w.WriteStartArray(s_annotations);
+            _annotations.Clear();
+            _annotationTexts.ResetWrittenCount();
             foreach (ref readonly var e in span.Events)
             {
-                w.WriteStartObject();
-                w.WriteNumber(s_timestamp, e.TimestampUnixNano / 1000);
+                long timestamp = e.TimestampUnixNano / 1000;
+                ReadOnlySpan<byte> text;
                 if (e.Attributes.IsEmpty)
                 {
-                    w.WriteString(s_value, e.Name);
+                    var sw = Scratch();
+                    sw.WriteStringValue(e.Name);
+                    sw.Flush();
+                    text = _scratch.WrittenSpan[1..^1]; // the encoded name without its quotes
                 }
                 else
                 {
@@ -125,7 +151,23 @@ internal sealed class ZipkinJsonSerializer : IDisposable
                     sw.WriteEndObject();
                     sw.WriteEndObject();
                     sw.Flush();
-                    w.WriteString(s_value, _scratch.WrittenSpan);
+                    text = _scratch.WrittenSpan;
+                }
+
+                if (IsRepeatedAnnotation(timestamp, text))
+                {
+                    continue;
+                }
+
+                w.WriteStartObject();
+                w.WriteNumber(s_timestamp, timestamp);
+                if (e.Attributes.IsEmpty)
+                {
+                    w.WriteString(s_value, e.Name);
+                }
+                else
+                {
+                    w.WriteString(s_value, text);
                 }
 
                 w.WriteEndObject();
@@ -137,7 +179,10 @@ internal sealed class ZipkinJsonSerializer : IDisposable
         w.WriteStartObject(s_tags);
         foreach (ref readonly var kv in span.Attributes)
         {
-            WriteTag(w, kv.Key, kv.Value);
+            if (!IsDerivedTag(span, kv.Key))
+            {
+                WriteTag(w, kv.Key, kv.Value);
+            }
         }
 
         if (span.Status.Code == StatusCode.Ok)
@@ -147,7 +192,7 @@ internal sealed class ZipkinJsonSerializer : IDisposable
         else if (span.Status.Code == StatusCode.Error)
         {
             w.WriteString("otel.status_code"u8, "ERROR"u8);
-            w.WriteString("error"u8, span.Status.Description ?? string.Empty);
+            WriteErrorTag(w, span);
         }
 
         if (span.Scope.Name.Length > 0)
@@ -165,6 +210,56 @@ internal sealed class ZipkinJsonSerializer : IDisposable
         WriteCountTag(w, "otel.dropped_links_count"u8, span.DroppedLinkCount);
         w.WriteEndObject();
         w.WriteEndObject();
+    }
+
+    /// <summary>Span duration in microseconds, at least 1: zipkin2-api.yaml's minimum ("durations of less than one are rounded up").</summary>
+    internal static long DurationMicroseconds(long startUnixNano, long endUnixNano) =>
+        Math.Max(1, (endUnixNano - startUnixNano) / 1000);
+
+    /// <summary>
+    /// The <c>error</c> tag of a failed span. Zipkin's convention (zipkinCore.thrift, <c>ERROR</c>: "the value is a human
+    /// readable message associated with an error"; the UI and search treat the key's presence as the failure) wants a
+    /// non-empty message: the status description, else the span's own <c>error</c> attribute when it is non-empty text,
+    /// else "true" (what a boolean <c>error</c> becomes as a Zipkin tag), never an empty string.
+    /// </summary>
+    private static void WriteErrorTag(Utf8JsonWriter w, SpanData span)
+    {
+        if (span.Status.Description is { Length: > 0 } description)
+        {
+            w.WriteString("error"u8, description);
+            return;
+        }
+
+        w.WriteString("error"u8, Find(span, "error") ?? "true");
+    }
+
+    /// <summary>Whether the exporter writes <paramref name="key"/> itself for this span, so an attribute of that name must not repeat it.</summary>
+    private static bool IsDerivedTag(SpanData span, string key) => key switch
+    {
+        "error" => span.Status.Code == StatusCode.Error,
+        "otel.status_code" => span.Status.Code != StatusCode.Unset,
+        "otel.scope.name" => span.Scope.Name.Length > 0,
+        "otel.scope.version" => !string.IsNullOrEmpty(span.Scope.Version),
+        "otel.dropped_attributes_count" => span.DroppedAttributeCount > 0,
+        "otel.dropped_events_count" => span.DroppedEventCount > 0,
+        "otel.dropped_links_count" => span.DroppedLinkCount > 0,
+        _ => false,
+    };
+
+    /// <summary>Records the annotation unless the span already has one with the same timestamp and text.</summary>
+    private bool IsRepeatedAnnotation(long timestamp, ReadOnlySpan<byte> text)
+    {
+        foreach (var (ts, start, length) in _annotations)
+        {
+            if (ts == timestamp && _annotationTexts.WrittenSpan.Slice(start, length).SequenceEqual(text))
+            {
+                return true;
+            }
+        }
+
+        _annotations.Add((timestamp, _annotationTexts.WrittenCount, text.Length));
+        _annotationTexts.Write(text);
+        return false;
     }
 
     private static void WriteRemoteEndpoint(Utf8JsonWriter w, SpanData span)
@@ -275,7 +370,7 @@ internal sealed class ZipkinJsonSerializer : IDisposable
     private Utf8JsonWriter Scratch()
     {
         _scratch.ResetWrittenCount();
-        var sw = _scratchWriter ??= new Utf8JsonWriter(_scratch);
+        var sw = _scratchWriter ??= new Utf8JsonWriter(_scratch, s_options);
         sw.Reset(_scratch);
         return sw;
     }

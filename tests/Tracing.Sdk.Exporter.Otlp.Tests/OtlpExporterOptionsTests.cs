@@ -73,6 +73,46 @@ public sealed class OtlpExporterOptionsTests
     }
 
     [Fact]
+    public void FromSettings_TracesHeadersReplaceTheGenericOnes_RatherThanMerging()
+    {
+        var both = Read(("OTEL_EXPORTER_OTLP_HEADERS", "api-key=generic,tenant=t0"), ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=traces"));
+        var genericOnly = Read(("OTEL_EXPORTER_OTLP_HEADERS", "api-key=generic"), ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "  "));
+
+        Assert.Equal([new("api-key", "traces")], both.Headers.ToArray());
+        Assert.Equal([new("api-key", "generic")], genericOnly.Headers.ToArray());
+    }
+
+    [Fact]
+    public void FromSettings_PrefersTracesCertificates_AndFallsBackToGenericOnes()
+    {
+        var options = Read(
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/generic-ca.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/traces-ca.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/generic-cert.pem"),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/etc/generic-key.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/etc/traces-key.pem"));
+
+        Assert.Equal("/etc/traces-ca.pem", options.CertificateFile);
+        Assert.Equal("/etc/generic-cert.pem", options.ClientCertificateFile);
+        Assert.Equal("/etc/traces-key.pem", options.ClientKeyFile);
+    }
+
+    [Fact]
+    public void FromSettings_UsesGenericValues_WhenNoTracesValueIsSet()
+    {
+        var options = Read(
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://generic:4317"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"));
+
+        Assert.Equal(OtlpExportProtocol.Grpc, options.Protocol);
+        Assert.Equal(new Uri("http://generic:4317"), options.ResolveEndpoint());
+        Assert.Equal(2500, options.TimeoutMilliseconds);
+        Assert.Equal(OtlpCompression.Gzip, options.Compression);
+    }
+
+    [Fact]
     public void FromSettings_PercentDecodesHeaders_AndSkipsMalformedMembers()
     {
         var options = Read(("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b%3Dc, tenant = t1 ,broken,=novalue"));

@@ -6,10 +6,15 @@ using Tracing.Sdk.Exporter.Otlp.Diagnostics;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 
-/// <summary>Builds the HTTP handler both transports use: pooled connections, and TLS settings from the options.</summary>
+/// <summary>
+/// Builds the HTTP handler both transports use: pooled connections, TLS settings from the options, and the exporter's
+/// <c>User-Agent</c> on every request (<see cref="OtlpUserAgent"/>).
+/// </summary>
 internal static class OtlpHttpHandler
 {
-    public static SocketsHttpHandler Create(OtlpExporterOptions options)
+    public static HttpMessageHandler Create(OtlpExporterOptions options) => new OtlpUserAgent(CreateSocketsHandler(options));
+
+    private static SocketsHttpHandler CreateSocketsHandler(OtlpExporterOptions options)
     {
         var handler = new SocketsHttpHandler
         {

@@ -160,8 +160,9 @@ public sealed class TraceState
 
     /// <summary>
     /// Parses a <c>tracestate</c> header value. Empty list members and optional white space are allowed.
-    /// A member that breaks the grammar, a duplicated key, or more than 32 members make the whole value invalid,
-    /// and it returns false: W3C asks that such a trace state not be propagated.
+    /// A member that breaks the grammar or more than 32 members make the whole value invalid, and it returns false:
+    /// W3C asks that such a trace state not be propagated. A repeated key keeps its first member; later ones are
+    /// discarded (Trace Context level 2 lets a vendor discard duplicates and keep the rest).
     /// </summary>
     /// <param name="header">The header value; several header lines may be joined with commas.</param>
     /// <param name="traceState">The trace state, or <see cref="Empty"/>.</param>
@@ -181,6 +182,7 @@ public sealed class TraceState
         }
 
         var members = new List<KeyValuePair<string, string>>();
+        int received = 0; // members sent, duplicates included: the 32-member limit applies to those
         while (true)
         {
             int comma = header.IndexOf(',');
@@ -195,20 +197,26 @@ public sealed class TraceState
 
                 ReadOnlySpan<char> key = member[..eq];
                 ReadOnlySpan<char> value = member[(eq + 1)..];
-                if (!IsValidKey(key) || !IsValidValue(value) || members.Count == MaxMembers)
+                if (!IsValidKey(key) || !IsValidValue(value) || received == MaxMembers)
                 {
                     return false;
                 }
 
+                received++;
+                bool duplicate = false;
                 foreach (var m in members)
                 {
                     if (key.SequenceEqual(m.Key))
                     {
-                        return false;
+                        duplicate = true;
+                        break;
                     }
                 }
 
-                members.Add(new(key.ToString(), value.ToString()));
+                if (!duplicate)
+                {
+                    members.Add(new(key.ToString(), value.ToString()));
+                }
             }
 
             if (comma < 0)
@@ -249,30 +257,16 @@ public sealed class TraceState
         return _header = sb.ToString();
     }
 
-    /// <summary>Whether <paramref name="key"/> is a W3C simple key or multi-tenant key (<c>tenant@system</c>).</summary>
+    /// <summary>
+    /// Whether <paramref name="key"/> is a W3C Trace Context level 2 key: 1 to 256 characters, starting with a
+    /// lower-case letter or a digit, made of lower-case letters, digits, '_', '-', '*', '/' and '@' (the level 1
+    /// <c>tenant@system</c> split is no longer required, so keys such as <c>foo@</c> or <c>a@b@c</c> are valid).
+    /// </summary>
     /// <param name="key">The key to check.</param>
-    public static bool IsValidKey(ReadOnlySpan<char> key)
-    {
-        if (key.IsEmpty || key.Length > 256)
-        {
-            return false;
-        }
-
-        int at = key.IndexOf('@');
-        if (at < 0)
-        {
-            return IsLowerAlpha(key[0]) && AllKeyChars(key[1..]);
-        }
-
-        ReadOnlySpan<char> tenant = key[..at];
-        ReadOnlySpan<char> system = key[(at + 1)..];
-        return tenant.Length is >= 1 and <= 241
-            && (IsLowerAlpha(tenant[0]) || char.IsAsciiDigit(tenant[0]))
-            && AllKeyChars(tenant[1..])
-            && system.Length is >= 1 and <= 14
-            && IsLowerAlpha(system[0])
-            && AllKeyChars(system[1..]);
-    }
+    public static bool IsValidKey(ReadOnlySpan<char> key) =>
+        key.Length is >= 1 and <= 256
+        && (IsLowerAlpha(key[0]) || char.IsAsciiDigit(key[0]))
+        && AllKeyChars(key[1..]);
 
     /// <summary>Whether <paramref name="value"/> is a W3C value: 1 to 256 printable ASCII characters except ',' and '=', not ending in a space.</summary>
     /// <param name="value">The value to check.</param>
@@ -300,7 +294,7 @@ public sealed class TraceState
     {
         foreach (char c in chars)
         {
-            if (!(IsLowerAlpha(c) || char.IsAsciiDigit(c) || c is '_' or '-' or '*' or '/'))
+            if (!(IsLowerAlpha(c) || char.IsAsciiDigit(c) || c is '_' or '-' or '*' or '/' or '@'))
             {
                 return false;
             }

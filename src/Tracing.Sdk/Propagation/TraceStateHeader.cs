@@ -6,9 +6,11 @@ namespace Tracing.Sdk.Propagation;
 
 /// <summary>
 /// Parses a received <c>tracestate</c> header per W3C Trace Context: optional white space and empty list members are
-/// accepted; a member that breaks the grammar, a repeated key or more than 32 members make the whole header invalid
-/// (it is then not propagated, as the specification allows). A valid header longer than 512 characters is truncated the
-/// way the specification recommends: members longer than 128 characters go first, then members from the end.
+/// accepted; a member that breaks the grammar or more than 32 members make the whole header invalid (it is then not
+/// propagated, as the specification allows). A repeated key keeps its first (left-most) member and later ones are
+/// discarded, which Trace Context level 2 allows ("vendors MAY also discard duplicate keys") and its test suite expects:
+/// the rest of the header is still inherited. A valid header longer than 512 characters is truncated the way the
+/// specification recommends: members longer than 128 characters go first, then members from the end.
 /// </summary>
 internal static class TraceStateHeader
 {
@@ -46,6 +48,7 @@ internal static class TraceStateHeader
         Span<Range> ranges = stackalloc Range[TraceState.MaxMembers];
         Span<int> equals = stackalloc int[TraceState.MaxMembers];
         int count = 0;
+        int received = 0; // members in the header, duplicates included: the 32-member limit applies to what was sent
         bool canonical = true; // the header is exactly "k=v,k=v": no white space, no empty member
         ReadOnlySpan<char> all = header;
         bool printable = !all.ContainsAnyExcept(s_printable); // one vectorized pass instead of one per value
@@ -79,10 +82,12 @@ internal static class TraceStateHeader
                     canonical = false;
                 }
 
-                if (count == TraceState.MaxMembers)
+                if (received == TraceState.MaxMembers)
                 {
                     return false;
                 }
+
+                received++;
 
                 ReadOnlySpan<char> member = all[s..e];
                 int eq = member.IndexOf('=');
@@ -96,17 +101,27 @@ internal static class TraceStateHeader
                 }
 
                 ReadOnlySpan<char> key = member[..eq];
+                bool duplicate = false;
                 for (int i = 0; i < count; i++)
                 {
                     if (key.SequenceEqual(all[ranges[i]][..equals[i]]))
                     {
-                        return false;
+                        duplicate = true;
+                        break;
                     }
                 }
 
-                ranges[count] = new Range(s, e);
-                equals[count] = eq;
-                count++;
+                if (duplicate)
+                {
+                    // Still validated above, so a malformed repeat invalidates the header like any malformed member.
+                    canonical = false;
+                }
+                else
+                {
+                    ranges[count] = new Range(s, e);
+                    equals[count] = eq;
+                    count++;
+                }
             }
 
             if (comma < 0)
@@ -194,27 +209,10 @@ internal static class TraceStateHeader
     }
 
     /// <summary><see cref="TraceState.IsValidKey"/>, with the character checks vectorized.</summary>
-    internal static bool IsValidKey(ReadOnlySpan<char> key)
-    {
-        if (key.IsEmpty || key.Length > 256 || key.ContainsAnyExcept(s_keyChars))
-        {
-            return false;
-        }
-
-        int at = key.IndexOf('@');
-        if (at < 0)
-        {
-            return key[0] is >= 'a' and <= 'z';
-        }
-
-        var tenant = key[..at];
-        var system = key[(at + 1)..];
-        return tenant.Length is >= 1 and <= 241
-            && (tenant[0] is >= 'a' and <= 'z' || char.IsAsciiDigit(tenant[0]))
-            && system.Length is >= 1 and <= 14
-            && system[0] is >= 'a' and <= 'z'
-            && !system.Contains('@');
-    }
+    internal static bool IsValidKey(ReadOnlySpan<char> key) =>
+        key.Length is >= 1 and <= 256
+        && (key[0] is >= 'a' and <= 'z' || char.IsAsciiDigit(key[0]))
+        && !key.ContainsAnyExcept(s_keyChars);
 
     /// <summary><see cref="TraceState.IsValidValue"/>, with the character checks vectorized.</summary>
     internal static bool IsValidValue(ReadOnlySpan<char> value) =>

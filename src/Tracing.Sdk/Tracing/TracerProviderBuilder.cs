@@ -22,6 +22,7 @@ public sealed class TracerProviderBuilder
     private Sampler? _sampler;
     private IdGenerator? _idGenerator;
     private SpanLimits? _limits;
+    private ResourceDetectors _detectors = ResourceDetectors.All;
 
     /// <summary>
     /// Reads settings (the <c>OTEL_*</c> names) from <paramref name="getSetting"/> instead of the process environment,
@@ -54,6 +55,19 @@ public sealed class TracerProviderBuilder
     {
         ArgumentNullException.ThrowIfNull(attributes);
         _resourceAttributes.AddRange(attributes);
+        return this;
+    }
+
+    /// <summary>
+    /// Chooses the resource detectors run when the provider is built (default: <see cref="ResourceDetectors.All"/>);
+    /// for example <c>SetResourceDetectors(ResourceDetectors.All &amp; ~ResourceDetectors.Host)</c> leaves out
+    /// <c>host.*</c>. Detected attributes are the weakest: <c>OTEL_RESOURCE_ATTRIBUTES</c>, <c>OTEL_SERVICE_NAME</c> and
+    /// <see cref="AddResourceAttributes"/> override them.
+    /// </summary>
+    /// <param name="detectors">The detectors to run; <see cref="ResourceDetectors.None"/> turns detection off.</param>
+    public TracerProviderBuilder SetResourceDetectors(ResourceDetectors detectors)
+    {
+        _detectors = detectors & ResourceDetectors.All;
         return this;
     }
 
@@ -136,6 +150,8 @@ public sealed class TracerProviderBuilder
             new("telemetry.sdk.version", SdkVersion),
         };
 
+        // Detected attributes come before every configured source, so any of those overrides them.
+        ResourceDetection.Detect(_detectors, attributes);
         attributes.AddRange(OtelEnvironment.ReadResourceAttributes(_getSetting));
         if (_getSetting("OTEL_SERVICE_NAME") is { Length: > 0 } envName)
         {

@@ -149,7 +149,8 @@ public class TraceContextPropagatorTests
 
     [Theory]
     [InlineData("rojo=1,bad key=2")]
-    [InlineData("rojo=1,rojo=2")] // duplicated key
+    [InlineData("@rojo=1,congo=2")] // a key starting with an at sign
+    [InlineData("rojo=1,rojo=2,x=é")] // a duplicate does not excuse a bad member
     [InlineData("rojo=1,congo")]
     [InlineData("Rojo=1")] // upper-case key
     [InlineData("rojo=1 2,=x")]
