@@ -204,7 +204,7 @@ public sealed class OtlpExporterOptions
                 OtlpExporterEventSource.Log.InvalidConfiguration(
                     "OTEL_EXPORTER_OTLP_HEADERS",
                     string.Create(CultureInfo.InvariantCulture, $"member {index} (not key=value; its text is not shown)"),
-                    "skipping the member");
+                    "no header for it (the member is skipped)");
                 continue;
             }
 

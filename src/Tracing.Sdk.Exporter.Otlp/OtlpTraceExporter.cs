@@ -240,8 +240,9 @@ public sealed class OtlpTraceExporter : SpanExporter
             return;
         }
 
-        // Keep a quarter of the bound (at most a second) for writing the rest to the spool and closing connections.
-        int reserve = Math.Min(1000, Math.Max(0, timeoutMilliseconds) / 4);
+        // Keep two fifths of the bound (at most two seconds) for ending the running attempt, writing the rest to the
+        // spool and closing connections, on a machine that may be busy.
+        int reserve = Math.Min(2000, Math.Max(0, timeoutMilliseconds) * 2 / 5);
         try
         {
             _shutdownCts.CancelAfter(Math.Max(0, timeoutMilliseconds - reserve));

@@ -121,6 +121,17 @@ if (mode == "shutdown")
     sw.Stop();
     var stats = provider.Processors[0] is BatchExportProcessor p ? $"processorDropped={p.Dropped}" : string.Empty;
     Console.WriteLine($"SHUTDOWN ms={sw.ElapsedMilliseconds} bound={provider.ShutdownTimeoutMilliseconds} done={done} spooled={exporter.SpooledSpans} dropped={exporter.DroppedSpans} {stats}");
+
+    // Where every span went does not depend on the machine's speed: on a busy machine the last batch may still be on
+    // its way to the spool (or to being dropped) when the bound passes; the final counts are taken once it is.
+    var settle = Stopwatch.StartNew();
+    while (exporter.SpooledSpans + exporter.DroppedSpans < spans && settle.Elapsed < TimeSpan.FromSeconds(60))
+    {
+        Thread.Sleep(20);
+    }
+
+    stats = provider.Processors[0] is BatchExportProcessor q ? $"processorDropped={q.Dropped}" : string.Empty;
+    Console.WriteLine($"FINAL spooled={exporter.SpooledSpans} dropped={exporter.DroppedSpans} {stats}");
     Console.Out.Flush();
     return 0;
 }
