@@ -216,7 +216,12 @@ public sealed class OtlpTraceExporter : SpanExporter
             long remaining = Math.Max(0, timeoutMilliseconds - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Min(remaining, _options.TimeoutMilliseconds) / 1000;
             _spoolMayHavePending = true;
-            DrainSpool(deadline, int.MaxValue, _shutdownCts.Token);
+            if (DrainSpool(deadline, int.MaxValue, _shutdownCts.Token) != DrainOutcome.Empty)
+            {
+                // The background drain carries on where this flush stopped.
+                ScheduleDrain();
+            }
+
             return !_spoolMayHavePending;
         }
         finally
@@ -234,7 +239,7 @@ public sealed class OtlpTraceExporter : SpanExporter
     public override void BeginShutdown(int timeoutMilliseconds)
     {
         _stopping = true;
-        _drainTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        TryChangeTimer(Timeout.InfiniteTimeSpan);
         if (timeoutMilliseconds == Timeout.Infinite)
         {
             return;
@@ -258,7 +263,7 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         _stopping = true;
         _shutdown = true;
-        _drainTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        TryChangeTimer(Timeout.InfiniteTimeSpan);
         CancelShutdownToken();
         if (!_sendLock.TryEnter(Math.Max(0, timeoutMilliseconds)))
         {
