@@ -133,6 +133,32 @@ public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposab
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WithoutHosting_TheStderrSwitch_SendsTheSdksWarningsToStderr_WithoutSecrets(bool switchedOn)
+    {
+        using var host = StartHost("selflog", 1, 0, withSpool: false, environment: switchedOn ? ("TRACING_SDK_SELF_LOG", "stderr") : null);
+        await host.WaitForLineAsync(l => l == "SELFLOG DONE", Generous);
+        await host.Process.WaitForExitAsync().WaitAsync(Generous);
+        string output = host.Output;
+        _output.WriteLine(output);
+
+        if (switchedOn)
+        {
+            Assert.Contains(output.Split('\n'), l => l.Contains("Tracing.Sdk.Exporter.Otlp", StringComparison.Ordinal) && l.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", StringComparison.Ordinal) && l.Contains("'not-a-url'", StringComparison.Ordinal));
+            Assert.Contains(output.Split('\n'), l => l.Contains("OTEL_TRACES_SAMPLER", StringComparison.Ordinal) && l.Contains("'bogus'", StringComparison.Ordinal));
+            Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS", output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("not-a-url", output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("s3cr3t-t0ken", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("naked-secret-member", output, StringComparison.Ordinal);
+    }
+
     private int ReadSpooledSpanCount()
         => Directory.GetFiles(_spool).Sum(f => BitConverter.ToInt32(File.ReadAllBytes(f).AsSpan(8, 4)));
 
@@ -150,7 +176,7 @@ public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposab
         }
     }
 
-    private HostProcess StartHost(string mode, int port, int spans, bool withSpool = true, string? extra = null)
+    private HostProcess StartHost(string mode, int port, int spans, bool withSpool = true, string? extra = null, (string Name, string Value)? environment = null)
     {
         string configuration = typeof(OtlpCrashRecoveryTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -169,6 +195,12 @@ public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposab
         if (extra is not null)
         {
             psi.ArgumentList.Add(extra);
+        }
+
+        psi.Environment.Remove("TRACING_SDK_SELF_LOG");
+        if (environment is { } variable)
+        {
+            psi.Environment[variable.Name] = variable.Value;
         }
 
         return new HostProcess(Process.Start(psi)!);

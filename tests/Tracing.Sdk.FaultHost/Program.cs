@@ -4,7 +4,9 @@
 // - `backoff`: ends spans with the settings (30 s export timeout, back-off up to 5 s), says when they are all
 //   on disk while the exporter is backing off, and waits to be killed (no flush, no shutdown);
 // - `idle`: starts on the same spool with no traffic and no flush at all, and reports what the exporter delivers;
-// - `shutdown`: ends spans while the receiver is down (or unresponsive), then measures Shutdown() or Dispose().
+// - `shutdown`: ends spans while the receiver is down (or unresponsive), then measures Shutdown() or Dispose();
+// - `selflog`: a console app without hosting that reads hostile OTLP settings (TRACING_SDK_SELF_LOG decides whether
+//   the SDK's warnings reach stderr).
 using System;
 using System.Diagnostics;
 using System.Threading;
@@ -13,6 +15,25 @@ using Tracing.Sdk.Exporter.Otlp;
 using Tracing.Sdk.Processing;
 
 string mode = args[0];
+if (mode == "selflog")
+{
+    // The switch is read from the environment when a builder is made, before any setting is parsed.
+    var selfLogged = new TracerProviderBuilder().SetSettingsSource(name => name switch
+    {
+        "OTEL_EXPORTER_OTLP_ENDPOINT" => "not-a-url",
+        "OTEL_EXPORTER_OTLP_HEADERS" => "authorization=Bearer%20s3cr3t-t0ken,naked-secret-member",
+        "OTEL_TRACES_SAMPLER" => "bogus",
+        _ => null,
+    });
+    selfLogged.AddOtlpExporter();
+    using (selfLogged.Build())
+    {
+    }
+
+    Console.WriteLine("SELFLOG DONE");
+    return 0;
+}
+
 int port = int.Parse(Arg("--port"));
 string? spool = Arg("--spool", "-");
 int spans = int.Parse(Arg("--spans", "0"));
