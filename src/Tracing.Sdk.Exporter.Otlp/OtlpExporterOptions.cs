@@ -138,7 +138,7 @@ public sealed class OtlpExporterOptions
             }
             else
             {
-                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint, "the default");
+                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", RedactText(tracesEndpoint), "the default endpoint of the protocol (not a usable http or https URL)");
             }
         }
         else if (getSetting("OTEL_EXPORTER_OTLP_ENDPOINT")?.Trim() is { Length: > 0 } endpoint)
@@ -150,7 +150,7 @@ public sealed class OtlpExporterOptions
             }
             else
             {
-                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, "the default");
+                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_ENDPOINT", RedactText(endpoint), "the default endpoint of the protocol (not a usable http or https URL)");
             }
         }
 
@@ -193,12 +193,18 @@ public sealed class OtlpExporterOptions
     /// <summary>Parses <c>key1=value1,key2=value2</c> (W3C baggage-like, percent-encoded); malformed members are skipped.</summary>
     internal static void ParseHeaders(string text, IList<KeyValuePair<string, string>> into)
     {
+        int index = 0;
         foreach (var member in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            index++;
             int eq = member.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_HEADERS", member, "skipping the member");
+                // The member may be a credential written without its '=': never echo header text.
+                OtlpExporterEventSource.Log.InvalidConfiguration(
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    string.Create(CultureInfo.InvariantCulture, $"member {index} (not key=value; its text is not shown)"),
+                    "no header for it (the member is skipped)");
                 continue;
             }
 
@@ -209,6 +215,38 @@ public sealed class OtlpExporterOptions
                 into.Add(new KeyValuePair<string, string>(key, value));
             }
         }
+    }
+
+    /// <summary>The endpoint as it may be logged: without user information (credentials) and query.</summary>
+    internal static string Redact(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri)
+        {
+            return RedactText(uri.OriginalString);
+        }
+
+        return uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+    }
+
+    /// <summary>A configured value as it may be logged: anything between <c>://</c> and an <c>@</c> (credentials) and any query are hidden.</summary>
+    internal static string RedactText(string value)
+    {
+        string text = value;
+        int query = text.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            text = text[..query] + "?***";
+        }
+
+        int scheme = text.IndexOf("://", StringComparison.Ordinal);
+        int start = scheme >= 0 ? scheme + 3 : 0;
+        int at = text.LastIndexOf('@');
+        if (at >= start)
+        {
+            text = text[..start] + "***@" + text[(at + 1)..];
+        }
+
+        return text;
     }
 
     private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;

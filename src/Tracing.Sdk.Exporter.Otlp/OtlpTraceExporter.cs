@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 using Tracing.Sdk.Exporter.Otlp.Diagnostics;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
@@ -11,14 +12,21 @@ namespace Tracing.Sdk.Exporter.Otlp;
 
 /// <summary>
 /// Exports spans over OTLP (gRPC, HTTP/protobuf or HTTP/JSON). Each batch is written straight from the span records
-/// into a reused pooled buffer, sent, and retried on retryable failures (gRPC UNAVAILABLE and friends, HTTP 429, 502,
-/// 503, 504) with exponential back-off and jitter, honouring the receiver's <c>RetryInfo</c> / <c>Retry-After</c>,
-/// all within <see cref="OtlpExporterOptions.TimeoutMilliseconds"/>. Nothing is lost silently: every span ends up in
-/// <see cref="ExportedSpans"/>, <see cref="DroppedSpans"/> or (with a spool) <see cref="SpooledSpans"/>, and every
-/// retry and drop is logged to the <c>Tracing-Sdk-Exporter-Otlp</c> EventSource.
+/// into a reused pooled buffer and sent. Without a spool, retryable failures (gRPC UNAVAILABLE and friends, HTTP 429,
+/// 502, 503, 504) are retried in place with exponential back-off and jitter, honouring the receiver's
+/// <c>RetryInfo</c> / <c>Retry-After</c>, all within <see cref="OtlpExporterOptions.TimeoutMilliseconds"/>.
+/// With a spool (<see cref="OtlpExporterOptions.SpoolDirectory"/>) the spool is a write-ahead log: a batch whose first
+/// attempt fails is written to disk (flushed and renamed into place) before any back-off, and every retry is made from
+/// the spool by a background drain (at start-up, then on its own back-off schedule, oldest first, a bounded number of
+/// files per round); a file is deleted only once the receiver has accepted it. Nothing is lost silently: every span
+/// ends up in <see cref="ExportedSpans"/>, <see cref="DroppedSpans"/> or (with a spool) <see cref="SpooledSpans"/>,
+/// and every retry, drop and recovery is logged to the <c>Tracing-Sdk-Exporter-Otlp</c> EventSource.
 /// </summary>
 public sealed class OtlpTraceExporter : SpanExporter
 {
+    // Files one background round sends at most, so a large backlog never holds the send lock for long.
+    private const int FilesPerDrainRound = 32;
+
     private readonly OtlpExporterOptions _options;
     private readonly OtlpTransport _transport;
     private readonly OtlpProtobufSerializer? _protobuf;
@@ -28,9 +36,21 @@ public sealed class OtlpTraceExporter : SpanExporter
     private readonly ExportSpool? _spool;
     private readonly Lock _sendLock = new();
     private readonly string _endpointText;
+
+    // Cancelled when shutdown's delivery time is up: a running attempt or back-off ends, later batches go straight
+    // to the spool (or are dropped with reason shutdown).
+    private readonly CancellationTokenSource _shutdownCts = new();
+    private readonly Timer? _drainTimer;
     private bool _spoolMayHavePending;
+
+    // The receiver refused the last attempt (guarded by _sendLock): new batches queue behind the spool's backlog.
+    private bool _receiverDown;
+    private TimeSpan _drainBackoff;
+    private int _failedAttempts;
+    private volatile bool _stopping;
     private volatile bool _shutdown;
     private bool _released;
+    private volatile bool _releaseWhenIdle;
     private long _exported;
     private long _dropped;
     private long _rejected;
@@ -44,7 +64,8 @@ public sealed class OtlpTraceExporter : SpanExporter
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         Endpoint = options.ResolveEndpoint();
-        _endpointText = Endpoint.ToString();
+        _endpointText = OtlpExporterOptions.Redact(Endpoint);
+        _drainBackoff = options.InitialBackoff;
         _transport = options.Protocol switch
         {
             OtlpExportProtocol.Grpc => new OtlpGrpcTransport(options, Endpoint),
@@ -74,6 +95,16 @@ public sealed class OtlpTraceExporter : SpanExporter
                 OtlpExporterEventSource.Log.SpoolUnavailable(directory, ex.Message);
             }
         }
+
+        if (_spool is not null)
+        {
+            // What an earlier process left is sent at start-up, without waiting for new spans.
+            _drainTimer = new Timer(static s => ((OtlpTraceExporter)s!).DrainRound(), this, Timeout.Infinite, Timeout.Infinite);
+            if (_spoolMayHavePending)
+            {
+                _drainTimer.Change(0, Timeout.Infinite);
+            }
+        }
     }
 
     /// <summary>Where requests go.</summary>
@@ -85,16 +116,16 @@ public sealed class OtlpTraceExporter : SpanExporter
     /// <summary>Spans the receiver accepted (partial-success rejections excluded), spooled batches included once resent.</summary>
     public long ExportedSpans => Interlocked.Read(ref _exported);
 
-    /// <summary>Spans given up on: non-retryable failures, retries exhausted without a spool, rejected by the receiver, or dropped from the spool.</summary>
+    /// <summary>Spans given up on: non-retryable failures, retries exhausted without a spool, rejected by the receiver, dropped at shutdown, or dropped from the spool.</summary>
     public long DroppedSpans => Interlocked.Read(ref _dropped) + (_spool?.DroppedSpans ?? 0);
 
     /// <summary>Spans the receiver rejected in a partial-success response (also counted in <see cref="DroppedSpans"/>).</summary>
     public long RejectedSpans => Interlocked.Read(ref _rejected);
 
-    /// <summary>Attempts made after a retryable failure.</summary>
+    /// <summary>Attempts made after a retryable failure (in place, or from the spool).</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    /// <summary>Spans written to the spool because the receiver stayed unreachable (counted again in <see cref="ExportedSpans"/> once resent).</summary>
+    /// <summary>Spans written to the spool because a first attempt failed, the receiver was known to be down, or shutdown's time was up (counted again in <see cref="ExportedSpans"/> once resent).</summary>
     public long SpooledSpans => Interlocked.Read(ref _spooled);
 
     /// <summary>Spool files found damaged, skipped and deleted.</summary>
@@ -111,79 +142,51 @@ public sealed class OtlpTraceExporter : SpanExporter
 
         if (_shutdown)
         {
-            Drop(count, "exporter is shut down");
+            Drop(count, "shutdown: the exporter is shut down");
             return ExportResult.Failure;
         }
 
         long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * _options.TimeoutMilliseconds / 1000;
         lock (_sendLock)
         {
-            if (_released)
-            {
-                Drop(count, "exporter is shut down");
-                return ExportResult.Failure;
-            }
-
             try
             {
-                if (_json is not null)
+                if (_released)
                 {
-                    _json.Serialize(batch, _buffer);
-                }
-                else
-                {
-                    _protobuf!.Serialize(batch, _buffer);
-                }
-            }
-#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                Drop(count, "serialization failed: " + ex.Message);
-                return ExportResult.Failure;
-            }
-
-            // Older spooled batches go first (one attempt each), so the receiver sees them in order.
-            if (_spoolMayHavePending)
-            {
-                DrainSpool(deadline, cancellationToken);
-            }
-
-            var result = SendWithRetry(_buffer, deadline, retry: true, cancellationToken);
-            switch (result.Status)
-            {
-                case SendStatus.Success:
-                    Accept(count, result);
-                    if (_spoolMayHavePending)
-                    {
-                        DrainSpool(deadline, cancellationToken);
-                    }
-
-                    return ExportResult.Success;
-
-                case SendStatus.Retryable when _spool is not null:
-                    try
-                    {
-                        string file = _spool.Write(_buffer.Span, count);
-                        Interlocked.Add(ref _spooled, count);
-                        _spoolMayHavePending = true;
-                        OtlpExporterEventSource.Log.BatchSpooled(count, file);
-
-                        // The batch is on disk and will be delivered later: the exporter has taken it over, so the
-                        // processor must not count it as dropped (it would be counted twice once it arrives).
-                        return ExportResult.Success;
-                    }
-#pragma warning disable CA1031 // A full disk or a vanished directory drops the batch; it is counted.
-                    catch (Exception ex)
-#pragma warning restore CA1031
-                    {
-                        Drop(count, result.Reason + "; spool write failed: " + ex.Message);
-                        return ExportResult.Failure;
-                    }
-
-                default:
-                    Drop(count, result.Status == SendStatus.Retryable ? "retries exhausted: " + result.Reason : "not retryable: " + result.Reason);
+                    Drop(count, "shutdown: the exporter is shut down");
                     return ExportResult.Failure;
+                }
+
+                try
+                {
+                    if (_json is not null)
+                    {
+                        _json.Serialize(batch, _buffer);
+                    }
+                    else
+                    {
+                        _protobuf!.Serialize(batch, _buffer);
+                    }
+                }
+#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    Drop(count, "serialization failed: " + ex.Message);
+                    return ExportResult.Failure;
+                }
+
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdownCts.Token);
+                return _spool is null
+                    ? ExportInPlace(count, deadline, linked.Token)
+                    : ExportWriteAhead(_spool, count, deadline, linked.Token);
+            }
+            finally
+            {
+                if (_releaseWhenIdle)
+                {
+                    ReleaseResources();
+                }
             }
         }
     }
@@ -213,7 +216,12 @@ public sealed class OtlpTraceExporter : SpanExporter
             long remaining = Math.Max(0, timeoutMilliseconds - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Min(remaining, _options.TimeoutMilliseconds) / 1000;
             _spoolMayHavePending = true;
-            DrainSpool(deadline, CancellationToken.None);
+            if (DrainSpool(deadline, int.MaxValue, _shutdownCts.Token) != DrainOutcome.Empty)
+            {
+                // The background drain carries on where this flush stopped.
+                ScheduleDrain();
+            }
+
             return !_spoolMayHavePending;
         }
         finally
@@ -222,13 +230,45 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
+    /// <summary>
+    /// Shutdown has begun: deliver what the processor still hands over for most of <paramref name="timeoutMilliseconds"/>,
+    /// then stop trying (a running attempt or back-off is cancelled) and spool what is left (or, without a spool, drop
+    /// it with reason <c>shutdown</c>), so the whole shutdown ends within the bound.
+    /// </summary>
+    /// <param name="timeoutMilliseconds">The time left for the whole shutdown.</param>
+    public override void BeginShutdown(int timeoutMilliseconds)
+    {
+        _stopping = true;
+        TryChangeTimer(Timeout.InfiniteTimeSpan);
+        if (timeoutMilliseconds == Timeout.Infinite)
+        {
+            return;
+        }
+
+        // Keep two fifths of the bound (at most two seconds) for ending the running attempt, writing the rest to the
+        // spool and closing connections, on a machine that may be busy.
+        int reserve = Math.Min(2000, Math.Max(0, timeoutMilliseconds) * 2 / 5);
+        try
+        {
+            _shutdownCts.CancelAfter(Math.Max(0, timeoutMilliseconds - reserve));
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     /// <summary>Stops exporting (later batches are dropped and counted) and closes the connections once a running export ends.</summary>
     /// <param name="timeoutMilliseconds">The most to wait for a running export.</param>
     public override bool Shutdown(int timeoutMilliseconds)
     {
+        _stopping = true;
         _shutdown = true;
+        TryChangeTimer(Timeout.InfiniteTimeSpan);
+        CancelShutdownToken();
         if (!_sendLock.TryEnter(Math.Max(0, timeoutMilliseconds)))
         {
+            // The running export was cancelled above; it closes the connections when it returns.
+            _releaseWhenIdle = true;
             return false;
         }
 
@@ -248,14 +288,175 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         if (disposing)
         {
-            _shutdown = true;
-            lock (_sendLock)
-            {
-                ReleaseResources();
-            }
+            Shutdown(TracerProvider.DefaultShutdownTimeoutMilliseconds);
         }
 
         base.Dispose(disposing);
+    }
+
+    private ExportResult ExportInPlace(int count, long deadline, CancellationToken token)
+    {
+        var result = SendWithRetry(_buffer, deadline, retry: true, token);
+        switch (result.Status)
+        {
+            case SendStatus.Success:
+                Accept(count, result);
+                return ExportResult.Success;
+            case SendStatus.Retryable:
+                Drop(count, _stopping ? "shutdown: " + result.Reason : "retries exhausted: " + result.Reason);
+                return ExportResult.Failure;
+            default:
+                Drop(count, "not retryable: " + result.Reason);
+                return ExportResult.Failure;
+        }
+    }
+
+    private ExportResult ExportWriteAhead(ExportSpool spool, int count, long deadline, CancellationToken token)
+    {
+        // The receiver is known to be down, or shutdown's time is up: queue behind the backlog without an attempt, so
+        // the spool stays in order and the export thread never waits on a dead receiver.
+        if (_shutdownCts.IsCancellationRequested || (_receiverDown && _spoolMayHavePending))
+        {
+            return SpoolBatch(spool, count, _shutdownCts.IsCancellationRequested ? "shutdown" : "receiver unreachable");
+        }
+
+        // Older spooled batches go first, so the receiver sees them in order.
+        if (_spoolMayHavePending && DrainSpool(deadline, FilesPerDrainRound, token) != DrainOutcome.Empty)
+        {
+            return SpoolBatch(spool, count, "older batches are still waiting");
+        }
+
+        var result = SendWithRetry(_buffer, deadline, retry: false, token);
+        switch (result.Status)
+        {
+            case SendStatus.Success:
+                Accept(count, result);
+                return ExportResult.Success;
+            case SendStatus.Retryable:
+                OnAttemptFailed(result);
+                return SpoolBatch(spool, count, result.Reason);
+            default:
+                Drop(count, "not retryable: " + result.Reason);
+                return ExportResult.Failure;
+        }
+    }
+
+    // Called under _sendLock. The batch in _buffer goes to disk before any back-off; the drain retries it from there.
+    private ExportResult SpoolBatch(ExportSpool spool, int count, string reason)
+    {
+        try
+        {
+            string file = spool.Write(_buffer.Span, count);
+            Interlocked.Add(ref _spooled, count);
+            _spoolMayHavePending = true;
+            OtlpExporterEventSource.Log.BatchSpooled(count, Path.GetFileName(file), reason);
+            ScheduleDrain();
+
+            // The batch is on disk and will be delivered later: the exporter has taken it over, so the processor must
+            // not count it as dropped (it would be counted twice once it arrives).
+            return ExportResult.Success;
+        }
+#pragma warning disable CA1031 // A full disk or a vanished directory drops the batch; it is counted.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Drop(count, reason + "; spool write failed: " + ex.Message);
+            return ExportResult.Failure;
+        }
+    }
+
+    // Called under _sendLock: the next background round after the current back-off step.
+    private void ScheduleDrain()
+    {
+        if (_drainTimer is null || _stopping)
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks((long)(_drainBackoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
+        try
+        {
+            _drainTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    // A timer callback: one bounded round of the background drain.
+    private void DrainRound()
+    {
+        if (_stopping || _spool is null)
+        {
+            return;
+        }
+
+        if (!_sendLock.TryEnter(0))
+        {
+            // An export is running; it sends the backlog first itself. Look again shortly.
+            TryChangeTimer(TimeSpan.FromMilliseconds(200));
+            return;
+        }
+
+        try
+        {
+            if (_released || _stopping)
+            {
+                return;
+            }
+
+            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * _options.TimeoutMilliseconds / 1000;
+            switch (DrainSpool(deadline, FilesPerDrainRound, _shutdownCts.Token))
+            {
+                case DrainOutcome.More:
+                    TryChangeTimer(TimeSpan.Zero);
+                    break;
+                case DrainOutcome.Blocked:
+                    ScheduleDrain();
+                    break;
+            }
+        }
+#pragma warning disable CA1031 // A timer callback must never crash the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OtlpExporterEventSource.Log.SpoolUnavailable(_spool.DirectoryPath, ex.Message);
+            ScheduleDrain();
+        }
+        finally
+        {
+            if (_releaseWhenIdle)
+            {
+                ReleaseResources();
+            }
+
+            _sendLock.Exit();
+        }
+    }
+
+    private void TryChangeTimer(TimeSpan due)
+    {
+        try
+        {
+            _drainTimer?.Change(due, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void CancelShutdownToken()
+    {
+        try
+        {
+            _shutdownCts.Cancel();
+        }
+#pragma warning disable CA1031 // A callback registered on the token (by a transport) must not fail the shutdown.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            OtlpExporterEventSource.Log.SpoolUnavailable(string.Empty, ex.Message);
+        }
     }
 
     // Called under _sendLock; idempotent.
@@ -267,6 +468,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
 
         _released = true;
+        _drainTimer?.Dispose();
         _transport.Dispose();
         _buffer.Dispose();
         _spoolBuffer.Dispose();
@@ -283,7 +485,17 @@ public sealed class OtlpTraceExporter : SpanExporter
                 return new SendResult(SendStatus.Retryable, "export timeout reached");
             }
 
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new SendResult(SendStatus.Retryable, "cancelled");
+            }
+
             var result = _transport.Send(request, remaining, cancellationToken);
+            if (result.Status == SendStatus.Success)
+            {
+                OnAttemptSucceeded();
+            }
+
             if (result.Status != SendStatus.Retryable || !retry || !_options.RetryEnabled
                 || attempt > _options.MaxRetryAttempts || cancellationToken.IsCancellationRequested)
             {
@@ -298,6 +510,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                 return result with { Reason = result.Reason + " (next retry would pass the export timeout)" };
             }
 
+            _failedAttempts++;
             Interlocked.Increment(ref _retries);
             OtlpExporterEventSource.Log.ExportRetrying(_endpointText, attempt, result.Reason, (int)delay.TotalMilliseconds);
             if (cancellationToken.WaitHandle.WaitOne(delay))
@@ -307,28 +520,74 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    private void DrainSpool(long deadline, CancellationToken cancellationToken)
+    // Called under _sendLock after a retryable failure with a spool: the background drain backs off exponentially.
+    private void OnAttemptFailed(in SendResult result)
+    {
+        _failedAttempts++;
+        _receiverDown = true;
+        var step = result.RetryAfter ?? _drainBackoff;
+        _drainBackoff = TimeSpan.FromTicks(Math.Min(_drainBackoff.Ticks * 2, _options.MaxBackoff.Ticks));
+        if (result.RetryAfter is { } hint && hint > _drainBackoff)
+        {
+            _drainBackoff = hint;
+        }
+
+        OtlpExporterEventSource.Log.ExportRetrying(_endpointText, _failedAttempts, result.Reason, (int)step.TotalMilliseconds);
+    }
+
+    // Called under _sendLock: the receiver answers again.
+    private void OnAttemptSucceeded()
+    {
+        if (_failedAttempts > 0)
+        {
+            OtlpExporterEventSource.Log.ExportRecovered(_endpointText, _failedAttempts);
+        }
+
+        _failedAttempts = 0;
+        _receiverDown = false;
+        _drainBackoff = _options.InitialBackoff;
+    }
+
+    /// <summary>Sends up to <paramref name="maxFiles"/> spooled batches, oldest first, one attempt each; each file is deleted only once accepted (or refused for good).</summary>
+    private DrainOutcome DrainSpool(long deadline, int maxFiles, CancellationToken cancellationToken)
     {
         var spool = _spool!;
-        foreach (string file in spool.PendingFiles())
+        var files = spool.PendingFiles();
+        int sent = 0;
+        foreach (string file in files)
         {
+            if (sent >= maxFiles)
+            {
+                return DrainOutcome.More;
+            }
+
             if (!spool.TryRead(file, _spoolBuffer, out int spans))
             {
                 continue;
             }
 
+            // Every spooled batch failed an attempt before: each send from the spool is a retry.
+            sent++;
+            Interlocked.Increment(ref _retries);
+
             var result = SendWithRetry(_spoolBuffer, deadline, retry: false, cancellationToken);
             if (result.Status == SendStatus.Retryable)
             {
                 // Still unreachable: keep this and every newer file for later.
-                return;
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    OnAttemptFailed(result);
+                }
+
+                return DrainOutcome.Blocked;
             }
 
+            // Accepted (or refused for good): only now does the batch leave the spool.
             ExportSpool.Delete(file);
             if (result.Status == SendStatus.Success)
             {
                 Accept(spans, result);
-                OtlpExporterEventSource.Log.SpoolFileSent(file, spans);
+                OtlpExporterEventSource.Log.SpoolFileSent(Path.GetFileName(file), spans);
             }
             else
             {
@@ -337,6 +596,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
 
         _spoolMayHavePending = false;
+        return DrainOutcome.Empty;
     }
 
     private void Accept(int spans, in SendResult result)
@@ -355,5 +615,12 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         Interlocked.Add(ref _dropped, spans);
         OtlpExporterEventSource.Log.SpansDropped(spans, _endpointText, reason);
+    }
+
+    private enum DrainOutcome
+    {
+        Empty,
+        More,
+        Blocked,
     }
 }

@@ -35,7 +35,10 @@ public sealed class ZipkinExporter : SpanExporter
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _endpointText = options.Endpoint.ToString();
+        // Logged with every retry and drop: never with credentials (user information) or a query.
+        _endpointText = options.Endpoint.IsAbsoluteUri
+            ? options.Endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
+            : "(relative endpoint)";
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) }, disposeHandler: true)
         {
             Timeout = Timeout.InfiniteTimeSpan,

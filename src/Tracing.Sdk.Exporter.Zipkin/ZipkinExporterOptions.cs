@@ -42,7 +42,8 @@ public sealed class ZipkinExporterOptions
             }
             else
             {
-                ZipkinExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_ZIPKIN_ENDPOINT", endpoint, DefaultEndpoint.ToString());
+                // The value may carry credentials (user information): only its length is reported.
+                ZipkinExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_ZIPKIN_ENDPOINT", endpoint.Contains('@', StringComparison.Ordinal) ? "(a value with '@'; not shown, it may hold credentials)" : endpoint, DefaultEndpoint.ToString());
             }
         }
 

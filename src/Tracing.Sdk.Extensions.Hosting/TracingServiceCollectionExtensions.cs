@@ -32,14 +32,21 @@ public static class TracingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         services.AddSingleton(new TracingConfiguration(configure));
-        if (services.Any(d => d.ServiceType == typeof(TracingHostOptions)))
+
+        // A marker of our own decides whether this is the first call: the application may register TracingHostOptions
+        // itself, before or after AddTracing, and either order must work.
+        if (services.Any(d => d.ServiceType == typeof(TracingRegistered)))
         {
             return services;
         }
 
+        services.AddSingleton(new TracingRegistered());
         services.TryAddSingleton(new TracingHostOptions());
+        services.TryAddSingleton<TracingLogForwarder>();
         services.TryAddSingleton(static sp =>
         {
+            // Listening before anything is parsed, so an invalid setting reported while building is logged.
+            sp.GetRequiredService<TracingLogForwarder>();
             var builder = new TracerProviderBuilder();
             var settings = new TracingSettings(sp.GetService<IConfiguration>());
             builder.SetSettingsSource(settings.Get);
@@ -57,7 +64,10 @@ public static class TracingServiceCollectionExtensions
         // server span continues. It replaces the runtime's default that hosting registered.
         services.RemoveAll<DistributedContextPropagator>();
         services.AddSingleton<DistributedContextPropagator>(static sp =>
-            new TracingDistributedContextPropagator(Propagators.FromEnvironment(new TracingSettings(sp.GetService<IConfiguration>()).Get)));
+        {
+            sp.GetRequiredService<TracingLogForwarder>();
+            return new TracingDistributedContextPropagator(Propagators.FromEnvironment(new TracingSettings(sp.GetService<IConfiguration>()).Get));
+        });
 
         // Inserted first, so it is started before any hosted service registered earlier (the web server included).
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TracingHostedService>());
@@ -76,6 +86,8 @@ public static class TracingServiceCollectionExtensions
 
         return false;
     }
+
+    private sealed class TracingRegistered;
 
     private sealed class TracingConfiguration(Action<IServiceProvider, TracerProviderBuilder> configure)
     {

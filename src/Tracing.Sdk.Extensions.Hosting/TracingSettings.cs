@@ -4,9 +4,12 @@ using Microsoft.Extensions.Configuration;
 namespace Tracing.Sdk.Extensions.Hosting;
 
 /// <summary>
-/// Where the provider's settings come from under the host: the <c>Tracing</c> configuration section (friendly names,
-/// for example <c>Tracing:ServiceName</c>), then <c>OTEL_*</c> keys anywhere in <see cref="IConfiguration"/> (which
-/// includes environment variables in a default host), then the process environment.
+/// Where the provider's settings come from under the host, layered as ASP.NET Core layers its own settings: the
+/// process environment (<c>OTEL_SERVICE_NAME=...</c>) wins over configuration files; then the <c>Tracing</c>
+/// configuration section (friendly names such as <c>Tracing:ServiceName</c>, then raw names such as
+/// <c>Tracing:OTEL_SERVICE_NAME</c>); then <c>OTEL_*</c> keys at the root of <see cref="IConfiguration"/>. Within
+/// <see cref="IConfiguration"/> its own provider order applies (so <c>Tracing__ServiceName</c> in the environment beats
+/// appsettings.json too). Settings made in code on the builder win over all of these.
 /// </summary>
 internal sealed class TracingSettings
 {
@@ -19,6 +22,12 @@ internal sealed class TracingSettings
 
     public string? Get(string name)
     {
+        // The environment first: a variable set for one deployment must beat the file shipped with the application.
+        if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
         if (_configuration is { } config)
         {
             if (FriendlyName(name) is { } friendly && config[SectionName + ":" + friendly] is { Length: > 0 } fromSection)
@@ -37,7 +46,7 @@ internal sealed class TracingSettings
             }
         }
 
-        return Environment.GetEnvironmentVariable(name);
+        return null;
     }
 
     private static string? FriendlyName(string name) => name switch

@@ -5,14 +5,16 @@ using System.Linq;
 using System.Reflection;
 using System.Text;
 using System.Threading.Tasks;
+using Xunit.Abstractions;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
 
-/// <summary>A process killed with SIGKILL while its batches sit in the spool: the next process delivers them.</summary>
-public sealed class OtlpCrashRecoveryTests : IDisposable
+/// <summary>Processes killed with SIGKILL while their batches are spooled or in back-off, and shutdowns against a receiver that is down.</summary>
+public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(2);
     private readonly string _spool = Path.Combine(Path.GetTempPath(), "tracing-crash-" + Guid.NewGuid().ToString("N"));
+    private readonly ITestOutputHelper _output = output;
 
     public void Dispose()
     {
@@ -53,7 +55,128 @@ public sealed class OtlpCrashRecoveryTests : IDisposable
         Assert.Empty(Directory.GetFiles(_spool));
     }
 
-    private HostProcess StartHost(string mode, int port, int spans)
+    [Fact]
+    public async Task BatchesInBackOff_OfAKilledProcess_AreDeliveredExactlyOnce_ByTheNextProcess_WithoutNewTraffic()
+    {
+        const int spans = 40;
+        int port = OtlpRetryTests.ClosedPort();
+
+        // 1. The receiver refuses connections. The process ends 40 spans in several batches, the exporter backs off
+        //    (30 s export timeout, as in the issue) — and is killed while it does, without a flush or shutdown.
+        using (var victim = StartHost("backoff", port, spans))
+        {
+            string line = await victim.WaitForLineAsync(l => l.StartsWith("IN BACKOFF", StringComparison.Ordinal), Generous);
+            Assert.StartsWith($"IN BACKOFF spooled={spans} ", line, StringComparison.Ordinal);
+            victim.Process.Kill(); // SIGKILL
+            await victim.Process.WaitForExitAsync().WaitAsync(Generous);
+        }
+
+        Assert.NotEmpty(Directory.GetFiles(_spool));
+
+        // 2. The next process starts on the same spool, with no traffic and no flush; only then does the receiver return.
+        using var next = StartHost("idle", port, 0);
+        await next.WaitForLineAsync(l => l == "READY", Generous);
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
+
+        // 3. Its background drain delivers everything, each span once; the spool empties only after acceptance.
+        await WaitUntil(() => receiver.Spans.Count() >= spans && Directory.GetFiles(_spool).Length == 0, Generous, () => next.Output);
+        await next.WaitForLineAsync(l => l == $"EXPORTED {spans}", Generous);
+        var names = receiver.Spans.Select(s => s.Name).ToList();
+        Assert.Equal(Enumerable.Range(0, spans).Select(i => "backoff-" + i).Order(), names.Order());
+    }
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(true, true, false)]
+    [InlineData(false, false, false)]
+    [InlineData(false, true, true)]
+    public async Task Shutdown_WithTheReceiverDown_EndsWithinItsBound_SpoolingOrDroppingWhatIsLeft(bool withSpool, bool unresponsive, bool dispose)
+    {
+        const int spans = 50;
+
+        // Refusing: a closed port. Unresponsive: a socket that accepts connections into its backlog and never answers.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        int port;
+        if (unresponsive)
+        {
+            silent.Start();
+            port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        }
+        else
+        {
+            port = OtlpRetryTests.ClosedPort();
+        }
+
+        using var host = StartHost("shutdown", port, spans, withSpool, dispose ? "--dispose" : null);
+        string line = await host.WaitForLineAsync(l => l.StartsWith("SHUTDOWN", StringComparison.Ordinal), Generous);
+        string final = await host.WaitForLineAsync(l => l.StartsWith("FINAL", StringComparison.Ordinal), Generous);
+        await host.Process.WaitForExitAsync().WaitAsync(Generous);
+        _output.WriteLine(line);
+        _output.WriteLine(final);
+
+        var measured = line.Split(' ').Skip(1).Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+        Assert.Equal("5000", measured["bound"]);
+
+        // Not a timing assertion: the measured figure is reported; this only catches a shutdown that hangs.
+        Assert.True(long.Parse(measured["ms"], System.Globalization.CultureInfo.InvariantCulture) < Generous.TotalMilliseconds, line);
+        var fields = final.Split(' ').Skip(1).Select(f => f.Split('=')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+        if (withSpool)
+        {
+            Assert.Equal(spans.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["spooled"]);
+            Assert.Equal("0", fields["dropped"]);
+            Assert.Equal(spans, ReadSpooledSpanCount());
+        }
+        else
+        {
+            Assert.Equal(spans.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["dropped"]);
+            Assert.Equal(spans.ToString(System.Globalization.CultureInfo.InvariantCulture), fields["processorDropped"]);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task WithoutHosting_TheStderrSwitch_SendsTheSdksWarningsToStderr_WithoutSecrets(bool switchedOn)
+    {
+        using var host = StartHost("selflog", 1, 0, withSpool: false, environment: switchedOn ? ("TRACING_SDK_SELF_LOG", "stderr") : null);
+        await host.WaitForLineAsync(l => l == "SELFLOG DONE", Generous);
+        await host.Process.WaitForExitAsync().WaitAsync(Generous);
+        string output = host.Output;
+        _output.WriteLine(output);
+
+        if (switchedOn)
+        {
+            Assert.Contains(output.Split('\n'), l => l.Contains("Tracing.Sdk.Exporter.Otlp", StringComparison.Ordinal) && l.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", StringComparison.Ordinal) && l.Contains("'not-a-url'", StringComparison.Ordinal));
+            Assert.Contains(output.Split('\n'), l => l.Contains("OTEL_TRACES_SAMPLER", StringComparison.Ordinal) && l.Contains("'bogus'", StringComparison.Ordinal));
+            Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS", output, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.DoesNotContain("not-a-url", output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("s3cr3t-t0ken", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("naked-secret-member", output, StringComparison.Ordinal);
+    }
+
+    private int ReadSpooledSpanCount()
+        => Directory.GetFiles(_spool).Sum(f => BitConverter.ToInt32(File.ReadAllBytes(f).AsSpan(8, 4)));
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan bound, Func<string> describe)
+    {
+        var sw = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (sw.Elapsed > bound)
+            {
+                Assert.Fail("condition not met within " + bound + ":\n" + describe());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private HostProcess StartHost(string mode, int port, int spans, bool withSpool = true, string? extra = null, (string Name, string Value)? environment = null)
     {
         string configuration = typeof(OtlpCrashRecoveryTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
@@ -64,9 +187,20 @@ public sealed class OtlpCrashRecoveryTests : IDisposable
 
         string dll = Path.Combine(dir!.FullName, "tests", "Tracing.Sdk.FaultHost", "bin", configuration, "net10.0", "Tracing.Sdk.FaultHost.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, mode, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--spool", _spool, "--spans", spans.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { dll, mode, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--spool", withSpool ? _spool : "-", "--spans", spans.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
+        }
+
+        if (extra is not null)
+        {
+            psi.ArgumentList.Add(extra);
+        }
+
+        psi.Environment.Remove("TRACING_SDK_SELF_LOG");
+        if (environment is { } variable)
+        {
+            psi.Environment[variable.Name] = variable.Value;
         }
 
         return new HostProcess(Process.Start(psi)!);

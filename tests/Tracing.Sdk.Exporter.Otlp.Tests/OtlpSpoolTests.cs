@@ -49,9 +49,17 @@ public sealed class OtlpSpoolTests : IDisposable
         var result = exporter.Export(TestSpans.Batch(third), CancellationToken.None);
         Assert.True(result == ExportResult.Success, log.ToString());
 
+        // The exporter knows the receiver was down, so the third batch queues behind the older two (in order) and the
+        // background drain delivers all three; each file leaves the spool once accepted.
         await receiver.WaitForRequestsAsync(3);
         var expected = first.Concat(second).Concat(third).Select(s => s.SpanId.ToString()).Order();
         Assert.Equal(expected, receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while ((exporter.ExportedSpans < 9 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            await Task.Delay(20);
+        }
+
         Assert.Equal(9, exporter.ExportedSpans);
         Assert.Empty(Directory.GetFiles(_directory));
     }
@@ -131,5 +139,57 @@ public sealed class OtlpSpoolTests : IDisposable
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
         }
+    }
+
+    [Fact]
+    public async Task ABatchWhoseFirstAttemptFails_IsOnDiskBeforeAnyBackOff_AndLeavesOnlyOnceAccepted()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
+        receiver.Faults.Enqueue(new Fault(Grpc.Core.StatusCode.Unavailable)); // the first attempt
+        receiver.Faults.Enqueue(new Fault(Grpc.Core.StatusCode.Unavailable)); // the first retry, from the spool
+        var options = Options(receiver.Port);
+        options.InitialBackoff = TimeSpan.FromMilliseconds(200);
+        options.MaxBackoff = TimeSpan.FromMilliseconds(400);
+        using var exporter = new OtlpTraceExporter(options);
+        var spans = TestSpans.Typical(4);
+
+        // Export returns as soon as the batch is written: no retry (and so no back-off wait) has happened yet.
+        Assert.Equal(ExportResult.Success, exporter.Export(TestSpans.Batch(spans), CancellationToken.None));
+        Assert.Equal(4, exporter.SpooledSpans);
+        Assert.Single(Directory.GetFiles(_directory));
+        Assert.Empty(Directory.GetFiles(_directory, ".tmp-*"));
+
+        // The background drain retries from the spool (refused once more: the file stays), then delivers; the file
+        // is deleted only after the receiver accepted it.
+        var wait = System.Diagnostics.Stopwatch.StartNew();
+        while ((exporter.ExportedSpans < 4 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            // The file is deleted only after acceptance: once it is gone, the receiver must already have the spans.
+            if (Directory.GetFiles(_directory).Length == 0)
+            {
+                Assert.NotEmpty(receiver.Spans);
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(4, exporter.ExportedSpans);
+        Assert.True(exporter.Retries >= 2);
+        Assert.Empty(Directory.GetFiles(_directory));
+        Assert.Equal(spans.Select(s => s.SpanId.ToString()).Order(), receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
+    }
+
+    [Fact]
+    public void ShutdownThenDispose_DoesNotThrow_AndLaterBatchesAreDroppedAsShutdown()
+    {
+        var exporter = new OtlpTraceExporter(Options(OtlpRetryTests.ClosedPort()));
+        exporter.BeginShutdown(1000);
+        Assert.True(exporter.Shutdown(1000));
+        exporter.Dispose();
+        exporter.BeginShutdown(1000);
+        Assert.False(exporter.ForceFlush(1000));
+
+        Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(TestSpans.Typical(2)), CancellationToken.None));
+        Assert.Equal(2, exporter.DroppedSpans);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Processing;
 using Xunit;
@@ -92,5 +93,83 @@ public class HostingTests
         var provider = app.Services.GetRequiredService<TracerProvider>();
         Assert.Equal("AlwaysOffSampler", provider.Sampler.Description);
         await app.StopAsync();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TracingHostOptions_RegisteredBeforeOrAfterAddTracing_BothTraceAndTheApplicationsOptionsWin(bool optionsFirst)
+    {
+        var spans = new List<SpanData>();
+        var options = new Tracing.Sdk.Extensions.Hosting.TracingHostOptions { ShutdownTimeoutMilliseconds = 1234 };
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (optionsFirst)
+        {
+            builder.Services.AddSingleton(options);
+        }
+
+        builder.Services.AddTracing(b => b.AddAspNetCoreInstrumentation().AddInMemoryExporter(spans));
+        if (!optionsFirst)
+        {
+            builder.Services.AddSingleton(options);
+        }
+
+        await using var app = builder.Build();
+        app.MapGet("/", () => "ok");
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        using (var http = new HttpClient())
+        {
+            await http.GetStringAsync(new Uri(address + "/"));
+        }
+
+        Assert.Same(options, app.Services.GetRequiredService<Tracing.Sdk.Extensions.Hosting.TracingHostOptions>());
+        Assert.False(app.Services.GetRequiredService<TracerProvider>().IsDisabled);
+        await app.StopAsync();
+        Assert.Contains(spans, s => s.Name == "GET /");
+    }
+
+    [Fact]
+    public async Task AddTracing_WritesTheSdksWarnings_ThroughILogger_UnderATracingSdkCategory()
+    {
+        var logged = new System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new CapturingLoggerProvider(logged));
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        string marker = "bogus-" + Guid.NewGuid().ToString("N");
+        builder.Configuration["Tracing:Sampler"] = marker;
+        builder.Services.AddTracing(b => b.AddAspNetCoreInstrumentation());
+        await using var app = builder.Build();
+        await app.StartAsync();
+        await app.StopAsync();
+
+        var line = Assert.Single(logged, l => l.Message.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal("Tracing.Sdk", line.Category);
+        Assert.Equal(LogLevel.Warning, line.Level);
+        Assert.Contains("OTEL_TRACES_SAMPLER", line.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerProvider(System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> into) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, into);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> into) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => into.Enqueue((category, logLevel, formatter(state, exception)));
     }
 }

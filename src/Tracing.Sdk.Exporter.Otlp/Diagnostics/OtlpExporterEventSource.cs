@@ -38,12 +38,12 @@ internal sealed class OtlpExporterEventSource : EventSource
         }
     }
 
-    [Event(43, Level = EventLevel.Warning, Message = "Receiver unreachable; spooled {0} span(s) to '{1}'.")]
-    public void BatchSpooled(int spans, string file)
+    [Event(43, Level = EventLevel.Warning, Message = "Spooled {0} span(s) to '{1}' for a later retry: {2}")]
+    public void BatchSpooled(int spans, string file, string reason)
     {
         if (IsEnabled())
         {
-            WriteEvent(43, spans, file);
+            WriteEvent(43, spans, file, reason);
         }
     }
 
@@ -80,6 +80,17 @@ internal sealed class OtlpExporterEventSource : EventSource
         if (IsEnabled())
         {
             WriteEvent(47, directory, reason);
+        }
+    }
+
+    // Warning level on purpose: it closes an outage that was reported at Warning level, so whoever reads the
+    // warnings (the ILogger or stderr forwarding) also sees that it is over.
+    [Event(48, Level = EventLevel.Warning, Message = "Export to '{0}' succeeded again after {1} failed attempt(s).")]
+    public void ExportRecovered(string endpoint, int failedAttempts)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(48, endpoint, failedAttempts);
         }
     }
 }

@@ -67,7 +67,23 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
             var call = _invoker.AsyncUnaryCall(s_export, null, new CallOptions(_headers, DateTime.UtcNow + timeout, cancellationToken), request);
             using (call)
             {
-                var response = call.ResponseAsync.GetAwaiter().GetResult();
+                // Wait with the token ourselves: a cancellation (the export timeout, or shutdown's deadline) then ends
+                // the wait on the cancelling thread at once, without waiting for the call's own continuations to run
+                // on a busy thread pool. Disposing the call aborts it.
+                var task = call.ResponseAsync;
+                if (!task.IsCompleted)
+                {
+                    try
+                    {
+                        task.Wait(cancellationToken);
+                    }
+                    catch (AggregateException)
+                    {
+                        // Rethrown unwrapped by GetResult below.
+                    }
+                }
+
+                var response = task.GetAwaiter().GetResult();
                 return SendResult.Success(response.Rejected, response.Message);
             }
         }

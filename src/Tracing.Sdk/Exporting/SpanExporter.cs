@@ -18,9 +18,34 @@ public abstract class SpanExporter : IDisposable
     /// <param name="timeoutMilliseconds">The most to wait.</param>
     public virtual bool ForceFlush(int timeoutMilliseconds) => true;
 
+    /// <summary>
+    /// Called by the processor as its shutdown begins, before it hands over what is still queued. An exporter that
+    /// retries or waits must stop doing so in time for the whole shutdown to end within
+    /// <paramref name="timeoutMilliseconds"/> (then keep what it can, for example in a spool, and drop the rest).
+    /// </summary>
+    /// <param name="timeoutMilliseconds">The time left for the whole shutdown, or <see cref="Timeout.Infinite"/>.</param>
+    public virtual void BeginShutdown(int timeoutMilliseconds)
+    {
+    }
+
     /// <summary>Releases connections; true if done within the timeout.</summary>
     /// <param name="timeoutMilliseconds">The most to wait.</param>
     public virtual bool Shutdown(int timeoutMilliseconds) => true;
+
+    /// <summary>Calls <see cref="BeginShutdown"/>; an exporter's exception never reaches the application.</summary>
+    internal void NotifyShutdownBegins(int timeoutMilliseconds)
+    {
+        try
+        {
+            BeginShutdown(timeoutMilliseconds);
+        }
+#pragma warning disable CA1031 // An exporter's exception must never reach the application.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Diagnostics.SdkEventSource.Log.ProcessorFailed(GetType().Name, nameof(BeginShutdown), ex.Message);
+        }
+    }
 
     /// <summary>Disposes the exporter.</summary>
     public void Dispose()

@@ -68,6 +68,7 @@ public sealed class BatchExportProcessor : SpanProcessor
     // Written by the current exporter thread only; read by any thread (statistics).
     private long _exported;
     private long _droppedExportFailure;
+    private long _droppedExportShutdown;
     private long _exportAttempts;
     private long _exportFailures;
     private long _exportsAbandoned;
@@ -327,6 +328,7 @@ public sealed class BatchExportProcessor : SpanProcessor
     protected override bool OnShutdown(int timeoutMilliseconds)
     {
         var sw = Stopwatch.StartNew();
+        _exporter.NotifyShutdownBegins(timeoutMilliseconds);
 
         // Producers that read Stopping == 1 from here on drop their span (counted as shutdown); the barrier makes every
         // producer that read 0 visible as in flight (see Enqueue), and we wait for those to finish their enqueue.
@@ -391,6 +393,8 @@ public sealed class BatchExportProcessor : SpanProcessor
             full += r.DroppedQueueFull;
             shutdown += r.DroppedShutdown;
         }
+
+        shutdown += Volatile.Read(ref _droppedExportShutdown);
 
         // Budget, credits and in-transit counts move independently, so derive the depth from what the exporter has
         // taken: everything enqueued minus everything it has finished with or holds. Clamped: the reads are not atomic.
@@ -629,8 +633,16 @@ public sealed class BatchExportProcessor : SpanProcessor
         }
         else
         {
+            // A batch the exporter could not deliver once shutdown had begun was lost to the shutdown's bound.
             Volatile.Write(ref _exportFailures, _exportFailures + 1);
-            Volatile.Write(ref _droppedExportFailure, _droppedExportFailure + n);
+            if (_stopRequested)
+            {
+                Volatile.Write(ref _droppedExportShutdown, _droppedExportShutdown + n);
+            }
+            else
+            {
+                Volatile.Write(ref _droppedExportFailure, _droppedExportFailure + n);
+            }
         }
 
         ReleaseAll(batch, n);

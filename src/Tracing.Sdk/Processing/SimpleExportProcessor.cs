@@ -61,5 +61,9 @@ public sealed class SimpleExportProcessor : SpanProcessor
     public override bool ForceFlush(int timeoutMilliseconds) => _exporter.ForceFlush(timeoutMilliseconds);
 
     /// <inheritdoc/>
-    protected override bool OnShutdown(int timeoutMilliseconds) => _exporter.Shutdown(timeoutMilliseconds);
+    protected override bool OnShutdown(int timeoutMilliseconds)
+    {
+        _exporter.NotifyShutdownBegins(timeoutMilliseconds);
+        return _exporter.Shutdown(timeoutMilliseconds);
+    }
 }

@@ -46,6 +46,12 @@ public sealed class TracerProvider : IDisposable
         SdkMeter.EnsureCreated();
     }
 
+    /// <summary>
+    /// The default bound of <see cref="Shutdown()"/> and <see cref="Dispose"/>: 5 000 ms, well inside a container's stop
+    /// grace period (Docker and Kubernetes give 10 s and 30 s by default) with time left for the application itself.
+    /// </summary>
+    public const int DefaultShutdownTimeoutMilliseconds = 5_000;
+
     /// <summary>The resource stamped on every span.</summary>
     public Resource Resource { get; }
 
@@ -60,6 +66,12 @@ public sealed class TracerProvider : IDisposable
 
     /// <summary>Whether <c>OTEL_SDK_DISABLED</c> turned the SDK off: spans still propagate context but nothing is recorded.</summary>
     public bool IsDisabled { get; }
+
+    /// <summary>
+    /// The most <see cref="Shutdown()"/> and <see cref="Dispose"/> take, whatever the exporters' receivers do; set with
+    /// <see cref="TracerProviderBuilder.SetShutdownTimeout"/>. Default <see cref="DefaultShutdownTimeoutMilliseconds"/>.
+    /// </summary>
+    public int ShutdownTimeoutMilliseconds { get; internal init; } = DefaultShutdownTimeoutMilliseconds;
 
     /// <summary>The processors, in the order spans reach them.</summary>
     public IReadOnlyList<SpanProcessor> Processors => _processors;
@@ -172,11 +184,18 @@ public sealed class TracerProvider : IDisposable
     }
 
     /// <summary>
+    /// Stops instrumentations, flushes and shuts down every processor within <see cref="ShutdownTimeoutMilliseconds"/>.
+    /// Spans that cannot be delivered in that time go to the exporter's spool when it has one, and are otherwise dropped
+    /// and counted (reason <c>shutdown</c>). Idempotent: only the first call works; later calls return false.
+    /// </summary>
+    public bool Shutdown() => Shutdown(ShutdownTimeoutMilliseconds);
+
+    /// <summary>
     /// Stops instrumentations, flushes and shuts down every processor. Idempotent: only the first call works (and
     /// returns whether it finished in time); later calls return false. Spans started afterwards are not recorded.
     /// </summary>
-    /// <param name="timeoutMilliseconds">The most to wait overall.</param>
-    public bool Shutdown(int timeoutMilliseconds = 30_000)
+    /// <param name="timeoutMilliseconds">The most to wait overall; exporters stop retrying in time to end within it.</param>
+    public bool Shutdown(int timeoutMilliseconds)
     {
         if (Interlocked.Exchange(ref _shutdownStarted, 1) != 0)
         {
@@ -223,7 +242,7 @@ public sealed class TracerProvider : IDisposable
         return ok;
     }
 
-    /// <summary>Shuts down with the default timeout.</summary>
+    /// <summary>Shuts down within <see cref="ShutdownTimeoutMilliseconds"/> (see <see cref="Shutdown()"/>).</summary>
     public void Dispose() => Shutdown();
 
     private static int Remaining(int timeoutMilliseconds, Stopwatch sw)

@@ -6,6 +6,8 @@ using Tracing.Sdk.Configuration;
 using Tracing.Sdk.Processing;
 using Tracing.Sdk.Sampling;
 
+using Tracing.Sdk.Diagnostics;
+
 namespace Tracing.Sdk;
 
 /// <summary>
@@ -23,6 +25,11 @@ public sealed class TracerProviderBuilder
     private IdGenerator? _idGenerator;
     private SpanLimits? _limits;
     private ResourceDetectors _detectors = ResourceDetectors.All;
+    private int _shutdownTimeoutMs = TracerProvider.DefaultShutdownTimeoutMilliseconds;
+
+    /// <summary>Creates a builder that reads settings from the process environment.</summary>
+    /// <remarks><c>TRACING_SDK_SELF_LOG=stderr</c> there sends the SDK's warnings and errors to stderr from now on (see <see cref="SelfLogListener"/>).</remarks>
+    public TracerProviderBuilder() => SelfLogListener.FromSetting(_getSetting);
 
     /// <summary>
     /// Reads settings (the <c>OTEL_*</c> names) from <paramref name="getSetting"/> instead of the process environment,
@@ -33,6 +40,7 @@ public sealed class TracerProviderBuilder
     {
         ArgumentNullException.ThrowIfNull(getSetting);
         _getSetting = getSetting;
+        SelfLogListener.FromSetting(getSetting);
         return this;
     }
 
@@ -119,13 +127,29 @@ public sealed class TracerProviderBuilder
         return this;
     }
 
+    /// <summary>
+    /// Sets the bound of <see cref="TracerProvider.Shutdown()"/> and <see cref="TracerProvider.Dispose"/> (default
+    /// <see cref="TracerProvider.DefaultShutdownTimeoutMilliseconds"/>): exporters stop retrying in time to end within
+    /// it, spool what they can and drop the rest, counted with reason <c>shutdown</c>.
+    /// </summary>
+    /// <param name="timeoutMilliseconds">The bound; positive.</param>
+    public TracerProviderBuilder SetShutdownTimeout(int timeoutMilliseconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMilliseconds);
+        _shutdownTimeoutMs = timeoutMilliseconds;
+        return this;
+    }
+
     /// <summary>Builds the provider. With <c>OTEL_SDK_DISABLED=true</c> it records nothing (context still propagates).</summary>
     public TracerProvider Build()
     {
         bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
         var sampler = _sampler ?? OtelEnvironment.ReadSampler(_getSetting) ?? Sampler.ParentBased(Sampler.AlwaysOn);
         var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
-        var provider = new TracerProvider(BuildResource(), sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled);
+        var provider = new TracerProvider(BuildResource(), sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
+        {
+            ShutdownTimeoutMilliseconds = _shutdownTimeoutMs,
+        };
         if (!disabled)
         {
             foreach (var factory in _instrumentations)
