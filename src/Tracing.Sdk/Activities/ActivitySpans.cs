@@ -176,7 +176,45 @@ public static class ActivitySpans
         var sampling = provider.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes));
         var span = tracer.StartSampled(name, kind, parent, traceId, SpanIdOf(activity, provider), sampling, attributes, default, StartTimeOf(activity));
         Attach(activity, span, provider);
+        MirrorDecision(activity, span);
         return span;
+    }
+
+    /// <summary>
+    /// Copies what code wrote on <paramref name="activity"/> while it ran — tags, events (<c>AddException</c>
+    /// included), links and status — onto <paramref name="span"/>, its tied span, before the caller ends it. This is
+    /// what makes <see cref="Activity.Current"/> a window onto the span: middleware and libraries that enrich
+    /// <c>Activity.Current</c> enrich the exported span. Call it when the Activity stops, then set what the
+    /// instrumentation itself knows (its values win over a tag of the same name). Does nothing for a span that is not
+    /// recording.
+    /// </summary>
+    /// <param name="activity">The Activity, stopped or stopping.</param>
+    /// <param name="span">The span tied to it.</param>
+    /// <param name="ignoreTag">Tags the caller translates itself (the library's own), or null to copy every tag.</param>
+    public static void CopyActivityData(Activity activity, in Span span, Func<string, bool>? ignoreTag = null)
+    {
+        if (activity is null || span.LiveData is not { } data)
+        {
+            return;
+        }
+
+        ActivityConversion.CopyAtStop(activity, data, takeName: false, ignoreTag);
+    }
+
+    // Recorded and IsAllDataRequested say what our sampler said, so code that asks Activity.Current whether the work
+    // is sampled (or skips enrichment when it is not) gets our answer, and a log scope's trace flags match the span's.
+    private static void MirrorDecision(Activity activity, in Span span)
+    {
+        if (!span.Context.IsValid)
+        {
+            return;
+        }
+
+        bool sampled = (span.Context.TraceFlags & TraceFlags.Sampled) != 0;
+        activity.ActivityTraceFlags = sampled
+            ? activity.ActivityTraceFlags | ActivityTraceFlags.Recorded
+            : activity.ActivityTraceFlags & ~ActivityTraceFlags.Recorded;
+        activity.IsAllDataRequested = span.IsRecording;
     }
 
     internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;
