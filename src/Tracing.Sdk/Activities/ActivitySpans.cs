@@ -217,6 +217,31 @@ public static class ActivitySpans
         activity.IsAllDataRequested = span.IsRecording;
     }
 
+    /// <summary>
+    /// Whether the innermost current span is one of ours rather than an Activity: true inside
+    /// <see cref="Tracer.StartActiveSpan(string, SpanKind, ReadOnlySpan{KeyValue}, ReadOnlySpan{Link}, DateTimeOffset)"/>
+    /// or <see cref="Tracer.WithSpan(in Span)"/> when no Activity started inside it; false when
+    /// <see cref="Activity.Current"/> is the innermost (or nothing is current). Log scope providers use it to name the
+    /// span a log record belongs to without an Activity per span.
+    /// </summary>
+    /// <param name="context">Our innermost span's context.</param>
+    /// <param name="parentSpanId">Its parent's span id while the span records; zero for a span that does not record.</param>
+    public static bool TryGetInnermostSpan(out SpanContext context, out SpanId parentSpanId)
+    {
+        var ambient = AmbientSpan.Current;
+        if (ambient is null || !ambient.Span.Context.IsValid
+            || (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient.ActivityAtActivation)))
+        {
+            context = default;
+            parentSpanId = default;
+            return false;
+        }
+
+        context = ambient.Span.Context;
+        parentSpanId = ambient.Span.LiveData?.ParentSpanId ?? default;
+        return true;
+    }
+
     internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;
 
     internal static SpanId SpanIdOf(Activity activity, TracerProvider provider)
