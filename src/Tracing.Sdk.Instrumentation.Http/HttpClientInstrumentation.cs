@@ -285,7 +285,9 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         }
 
         ActivitySpans.Detach(activity);
-        ActivitySpans.CopyActivityData(activity, span, s_runtimeTag);
+        // The runtime adds its own exception event to the Activity of a failed request; this instrumentation records
+        // the failure itself (RecordException), so only one exception event reaches the span.
+        ActivitySpans.CopyActivityData(activity, span, s_runtimeTag, takeExceptionEvents: false);
         if (span.IsRecording && _stopResponse.Fetch(payload) is { } response)
         {
             int status = (int)response.StatusCode;

@@ -73,7 +73,7 @@ public class LogCorrelationTests
         // The scope's text reads as the runtime's does for an Activity, and the application's own scopes follow it.
         var afterAwait = records.Single(r => r.Message == "inside after await");
         Assert.Equal($"SpanId:{inner.SpanId}, TraceId:{inner.TraceId}, ParentId:{server.SpanId}", afterAwait.Scopes[0]);
-        Assert.Equal("user scope", afterAwait.Scopes[1]);
+        Assert.Equal("user scope", afterAwait.Scopes[^1]);
     }
 
     private sealed record LogRecord(string Message, Dictionary<string, string?> Ids, List<string?> Scopes);

@@ -59,7 +59,8 @@ internal static class ActivityConversion
     /// <param name="data">The span's live record.</param>
     /// <param name="takeName">Whether the Activity's display name becomes the span's name.</param>
     /// <param name="ignoreTag">Tags the caller translates itself (the library's own), or null to copy every tag.</param>
-    public static void CopyAtStop(Activity activity, SpanData data, bool takeName = true, Func<string, bool>? ignoreTag = null)
+    /// <param name="takeExceptionEvents">False when the caller records the exception itself (an <c>exception</c> event of the library's).</param>
+    public static void CopyAtStop(Activity activity, SpanData data, bool takeName = true, Func<string, bool>? ignoreTag = null, bool takeExceptionEvents = true)
     {
         if (takeName && !string.IsNullOrEmpty(activity.DisplayName))
         {
@@ -96,6 +97,11 @@ internal static class ActivityConversion
 
         foreach (ref readonly var e in activity.EnumerateEvents())
         {
+            if (!takeExceptionEvents && e.Name == "exception")
+            {
+                continue;
+            }
+
             data.AddEvent(e.Name, (e.Timestamp.UtcTicks - DateTime.UnixEpoch.Ticks) * 100, ToKeyValues(e.EnumerateTagObjects()));
         }
 

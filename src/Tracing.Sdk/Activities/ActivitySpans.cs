@@ -191,14 +191,18 @@ public static class ActivitySpans
     /// <param name="activity">The Activity, stopped or stopping.</param>
     /// <param name="span">The span tied to it.</param>
     /// <param name="ignoreTag">Tags the caller translates itself (the library's own), or null to copy every tag.</param>
-    public static void CopyActivityData(Activity activity, in Span span, Func<string, bool>? ignoreTag = null)
+    /// <param name="takeExceptionEvents">
+    /// False for an instrumentation that records a failure's exception itself (and honours its own option for it), when
+    /// the library also adds an <c>exception</c> event to its Activity: one event per failure.
+    /// </param>
+    public static void CopyActivityData(Activity activity, in Span span, Func<string, bool>? ignoreTag = null, bool takeExceptionEvents = true)
     {
         if (activity is null || span.LiveData is not { } data)
         {
             return;
         }
 
-        ActivityConversion.CopyAtStop(activity, data, takeName: false, ignoreTag);
+        ActivityConversion.CopyAtStop(activity, data, takeName: false, ignoreTag, takeExceptionEvents);
     }
 
     // Recorded and IsAllDataRequested say what our sampler said, so code that asks Activity.Current whether the work
