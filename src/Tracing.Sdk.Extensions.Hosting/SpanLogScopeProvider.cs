@@ -2,6 +2,7 @@ using System;
 using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Numerics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -117,7 +118,13 @@ internal sealed class SpanLogScopeProvider : IExternalScopeProvider
             _parentSpanId = parentSpanId;
             _tracking = tracking;
             var flags = context.IsSampled ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None;
-            _items = Build(tracking, context.SpanId.ToString(), context.TraceId.ToString(), parentSpanId.ToString(), context.TraceState?.ToString(), flags);
+            _items = Build(
+                tracking,
+                (tracking & ActivityTrackingOptions.SpanId) != 0 ? context.SpanId.ToString() : string.Empty,
+                (tracking & ActivityTrackingOptions.TraceId) != 0 ? context.TraceId.ToString() : string.Empty,
+                (tracking & ActivityTrackingOptions.ParentId) != 0 ? parentSpanId.ToString() : string.Empty,
+                (tracking & ActivityTrackingOptions.TraceState) != 0 ? context.TraceState?.ToString() : null,
+                flags);
         }
 
         public SpanScopeState(Activity activity, ActivityTrackingOptions tracking)
@@ -168,33 +175,35 @@ internal sealed class SpanLogScopeProvider : IExternalScopeProvider
 
         private static KeyValuePair<string, object?>[] Build(ActivityTrackingOptions tracking, string spanId, string traceId, string parentId, string? traceState, ActivityTraceFlags flags)
         {
-            var items = new List<KeyValuePair<string, object?>>(5);
+            // Exactly as many items as fields asked for: this array is most of what a record in a new span costs.
+            var items = new KeyValuePair<string, object?>[BitOperations.PopCount((uint)(tracking & IdOptions))];
+            int count = 0;
             if ((tracking & ActivityTrackingOptions.SpanId) != 0)
             {
-                items.Add(new("SpanId", spanId));
+                items[count++] = new("SpanId", spanId);
             }
 
             if ((tracking & ActivityTrackingOptions.TraceId) != 0)
             {
-                items.Add(new("TraceId", traceId));
+                items[count++] = new("TraceId", traceId);
             }
 
             if ((tracking & ActivityTrackingOptions.ParentId) != 0)
             {
-                items.Add(new("ParentId", parentId));
+                items[count++] = new("ParentId", parentId);
             }
 
             if ((tracking & ActivityTrackingOptions.TraceState) != 0)
             {
-                items.Add(new("TraceState", traceState));
+                items[count++] = new("TraceState", traceState);
             }
 
             if ((tracking & ActivityTrackingOptions.TraceFlags) != 0)
             {
-                items.Add(new("TraceFlags", flags));
+                items[count++] = new("TraceFlags", flags);
             }
 
-            return [.. items];
+            return items;
         }
     }
 
