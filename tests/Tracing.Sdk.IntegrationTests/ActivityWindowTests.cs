@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Threading.Tasks;
+using Tracing.Sdk.Exporting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Xunit;
@@ -64,11 +68,53 @@ public class ActivityWindowTests
     }
 
     [Fact]
+    public async Task WhatCodeInsideHttpClientWritesToActivityCurrent_ArrivesOnTheClientSpan()
+    {
+        await using var b = await TestService.StartAsync("service-b", null, Services.MapEcho);
+        var spans = new List<SpanData>();
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddHttpClientInstrumentation().AddInMemoryExporter(spans).Build())
+        using (var http = new HttpClient())
+        using (var response = await http.PostAsync(new Uri(b.Address, "/echo"), new TaggingContent()))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        }
+
+        SpanData client;
+        lock (spans)
+        {
+            client = Assert.Single(spans);
+        }
+
+        Assert.Equal("POST", client.Name);
+        Assert.Equal("True|True", client.GetAttribute("app.seen")!.Value.AsString());
+        Assert.Single(client.Events.ToArray(), e => e.Name == "app.serialized");
+        Assert.Equal(405, client.GetAttribute("http.response.status_code")!.Value.AsLong());
+    }
+
+    [Fact]
     public async Task RecordedAndIsAllDataRequested_OfTheRequestActivity_SayWhatOurSamplerSaid()
     {
         await using var service = await TestService.StartAsync("shop", null, Map, t => t.SetSampler(Tracing.Sdk.Sampling.Sampler.AlwaysOff).AddAspNetCoreInstrumentation());
         using var http = new HttpClient();
         Assert.Equal("False|False", await http.GetStringAsync(new Uri(service.Address, "/enrich")));
         Assert.Empty(service.Snapshot());
+    }
+
+    /// <summary>A request body whose serialization, inside HttpClient's request Activity, enriches Activity.Current.</summary>
+    private sealed class TaggingContent : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var activity = Activity.Current!;
+            activity.SetTag("app.seen", activity.Recorded + "|" + activity.IsAllDataRequested);
+            activity.AddEvent(new ActivityEvent("app.serialized"));
+            await stream.WriteAsync(new byte[] { (byte)'x' });
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 1;
+            return true;
+        }
     }
 }
