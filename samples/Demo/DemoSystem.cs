@@ -116,7 +116,8 @@ internal static class DemoSystem
         await frontend.StartAsync();
 
         // A load generator, itself a traced client, drives a handful of requests; one fails downstream.
-        using (var driver = new TracerProviderBuilder().SetServiceName("load-generator").AddHttpClientInstrumentation().AddInMemoryExporter(spans).Build())
+        using (var driver = new TracerProviderBuilder().SetServiceName("load-generator").AddHttpClientInstrumentation().AddInMemoryExporter(spans)
+            .ExportOverOtlpWhenConfigured().Build())
         using (var client = new HttpClient())
         {
             var tracer = driver.GetTracer("Demo.LoadGenerator", "1.0.0");

@@ -22,11 +22,10 @@ internal static class DemoTracing
             builder.AddSource(sources);
         }
 
-        if (OtlpConfigured)
-        {
-            builder.AddOtlpExporter();
-        }
-
-        return builder;
+        return builder.ExportOverOtlpWhenConfigured();
     }
+
+    /// <summary>Adds the OTLP exporter when an endpoint is configured, so every service's spans reach the backend.</summary>
+    public static TracerProviderBuilder ExportOverOtlpWhenConfigured(this TracerProviderBuilder builder)
+        => OtlpConfigured ? builder.AddOtlpExporter() : builder;
 }

@@ -39,7 +39,7 @@ public sealed class ZipkinExporter : SpanExporter
         _endpointText = options.Endpoint.IsAbsoluteUri
             ? options.Endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
             : "(relative endpoint)";
-        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) }, disposeHandler: true)
+        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1), ActivityHeadersPropagator = null }, disposeHandler: true)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -148,6 +148,8 @@ public sealed class ZipkinExporter : SpanExporter
     // 0 = delivered, 1 = retryable, 2 = permanent.
     private (int Outcome, string Reason, TimeSpan? RetryAfter) Send(TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
+        using var suppressed = SuppressInstrumentationScope.Begin();
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try

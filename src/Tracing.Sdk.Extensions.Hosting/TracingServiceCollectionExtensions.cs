@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Tracing.Sdk.Extensions.Hosting;
 using Tracing.Sdk.Propagation;
 
@@ -17,7 +19,9 @@ public static class TracingServiceCollectionExtensions
     /// request is traced) and flushed and shut down after the host stops. Settings come from the <c>Tracing</c>
     /// configuration section (<c>ServiceName</c>, <c>Propagators</c>, <c>Sampler</c>, <c>SamplerArgument</c>,
     /// <c>ResourceAttributes</c>, <c>Disabled</c>), then <c>OTEL_*</c> keys of <see cref="IConfiguration"/>, then the
-    /// environment. Calling it again adds more configuration to the same provider.
+    /// environment. Calling it again adds more configuration to the same provider. Log records written through the
+    /// host's <c>ILogger</c> carry the innermost current span's ids (ours or an Activity's) in their scope, as chosen
+    /// by <c>ActivityTrackingOptions</c>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the builder: instrumentations, exporters, sampler.</param>
@@ -68,6 +72,11 @@ public static class TracingServiceCollectionExtensions
             sp.GetRequiredService<TracingLogForwarder>();
             return new TracingDistributedContextPropagator(Propagators.FromEnvironment(new TracingSettings(sp.GetService<IConfiguration>()).Get));
         });
+
+        // The host's LoggerFactory takes its scope provider from the services: this one names the innermost span, ours
+        // or an Activity, in every log record's scope, so logs written inside StartActiveSpan point at that span.
+        // An application that registered its own scope provider keeps it.
+        services.TryAddSingleton<IExternalScopeProvider>(static sp => new SpanLogScopeProvider(sp.GetService<IOptions<LoggerFactoryOptions>>()));
 
         // Inserted first, so it is started before any hosted service registered earlier (the web server included).
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TracingHostedService>());

@@ -50,6 +50,12 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
     private static readonly object s_exceptionRecorded = new();
 
+    // Tags the hosting layer and Grpc.AspNetCore put on the request's Activity, which this instrumentation translates
+    // itself; everything else written to the Activity (by the application or a middleware) is copied onto the span.
+    private static readonly Func<string, bool> s_libraryTag = static key => key is "http.request.method" or "http.request.method_original"
+        or "url.scheme" or "url.path" or "server.address" or "server.port" or "network.protocol.version" or "http.response.status_code"
+        or "http.route" or "error.type" or "client.address" or "user_agent.original" or "grpc.method" or "grpc.status_code";
+
     private readonly ServerSpanNames _spanNames = new();
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
@@ -96,8 +102,14 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         }
     }
 
-    private static bool IsEnabled(string name, object? arg1, object? arg2)
-        => name is ActivityName or StartEvent or StopEvent or HostingUnhandledException or DiagnosticsUnhandledException;
+    private static bool IsEnabled(string name, object? arg1, object? arg2) => name switch
+    {
+        // A request that arrives in a suppressed flow (a host started inside SuppressInstrumentationScope) gets no
+        // Activity from this subscription; one already started still reports its end.
+        ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
+        StopEvent or HostingUnhandledException or DiagnosticsUnhandledException => true,
+        _ => false,
+    };
 
     void IObserver<DiagnosticListener>.OnNext(DiagnosticListener value)
     {
@@ -166,7 +178,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
     private void OnStart(HttpContext context)
     {
         var activity = ActivityOf(context);
-        if (activity is null || ActivitySpans.TryGetSpan(activity, out _))
+        if (activity is null || SuppressInstrumentationScope.IsActive || ActivitySpans.TryGetSpan(activity, out _))
         {
             return;
         }
@@ -262,6 +274,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             return;
         }
 
+        ActivitySpans.CopyActivityData(activity, span, s_libraryTag);
         var response = context.Response;
         int status = response.StatusCode;
         span.SetAttribute("http.response.status_code", status);

@@ -23,6 +23,9 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
     private const string StartEvent = "Grpc.Net.Client.GrpcOut.Start";
     private const string StopEvent = "Grpc.Net.Client.GrpcOut.Stop";
 
+    // Grpc.Net.Client's own tags, translated into rpc.* attributes here.
+    private static readonly Func<string, bool> s_libraryTag = static key => key is "grpc.method" or "grpc.status_code";
+
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
     private readonly PayloadProperty<HttpRequestMessage> _request = new("Request");
@@ -33,7 +36,12 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
         _tracer = provider.GetTracer("Tracing.Sdk.Instrumentation.GrpcNetClient", typeof(GrpcClientInstrumentation).Assembly.GetName().Version?.ToString(3));
     }
 
-    internal static bool IsEnabled(string name, object? arg1, object? arg2) => name is ActivityName or StartEvent or StopEvent;
+    internal static bool IsEnabled(string name, object? arg1, object? arg2) => name switch
+    {
+        ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
+        StopEvent => true,
+        _ => false,
+    };
 
     public void Dispose()
     {
@@ -71,7 +79,7 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
     private void OnStart(object? payload)
     {
         var activity = Activity.Current;
-        if (activity is null || activity.OperationName != ActivityName || ActivitySpans.TryGetSpan(activity, out _))
+        if (activity is null || activity.OperationName != ActivityName || SuppressInstrumentationScope.IsActive || ActivitySpans.TryGetSpan(activity, out _))
         {
             return;
         }
@@ -104,6 +112,7 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
         }
 
         ActivitySpans.Detach(activity);
+        ActivitySpans.CopyActivityData(activity, span, s_libraryTag);
         if (activity.GetTagItem("grpc.status_code") is string text && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int code))
         {
             span.SetAttribute("rpc.grpc.status_code", code);

@@ -57,6 +57,11 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         }
     };
 
+    // The tags the runtime's own HttpClient diagnostics put on the Activity; this instrumentation sets them itself
+    // (with its redaction and its error.type), so only what the application added is copied from the Activity.
+    private static readonly Func<string, bool> s_runtimeTag = static key => key is "http.request.method" or "http.request.method_original"
+        or "server.address" or "server.port" or "url.full" or "http.response.status_code" or "network.protocol.version" or "error.type";
+
     private readonly TracerProvider _provider;
     private readonly Tracer _tracer;
     private readonly HttpClientInstrumentationOptions _options;
@@ -134,8 +139,14 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         {
             lock (_subscriptions)
             {
-                _subscriptions.Add(value.Subscribe(this, static (name, _, _) =>
-                    name is ActivityName or StartEvent or StopEvent or ExceptionEvent));
+                _subscriptions.Add(value.Subscribe(this, static (name, _, _) => name switch
+                {
+                    // Suppressed work (the SDK's own exports) gets no HttpRequestOut Activity at all, so neither the
+                    // runtime nor anyone else can trace it or write its headers.
+                    ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
+                    StopEvent or ExceptionEvent => true,
+                    _ => false,
+                }));
             }
         }
         else if (_grpc is not null && value.Name == GrpcClientInstrumentation.ListenerName)
@@ -191,7 +202,8 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
     private void OnStart(object? payload)
     {
         var activity = Activity.Current;
-        if (activity is null || activity.OperationName != ActivityName || _startRequest.Fetch(payload) is not { } request)
+        if (activity is null || activity.OperationName != ActivityName || SuppressInstrumentationScope.IsActive
+            || _startRequest.Fetch(payload) is not { } request)
         {
             return;
         }
@@ -273,6 +285,9 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         }
 
         ActivitySpans.Detach(activity);
+        // The runtime adds its own exception event to the Activity of a failed request; this instrumentation records
+        // the failure itself (RecordException), so only one exception event reaches the span.
+        ActivitySpans.CopyActivityData(activity, span, s_runtimeTag, takeExceptionEvents: false);
         if (span.IsRecording && _stopResponse.Fetch(payload) is { } response)
         {
             int status = (int)response.StatusCode;

@@ -62,6 +62,8 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
+        using var suppressed = SuppressInstrumentationScope.Begin();
         try
         {
             var call = _invoker.AsyncUnaryCall(s_export, null, new CallOptions(_headers, DateTime.UtcNow + timeout, cancellationToken), request);

@@ -21,6 +21,9 @@ internal static class OtlpHttpHandler
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromMilliseconds(Math.Max(1, options.TimeoutMilliseconds)),
+
+            // An export never carries trace headers, whichever Activity happens to be current.
+            ActivityHeadersPropagator = null,
         };
 
         try

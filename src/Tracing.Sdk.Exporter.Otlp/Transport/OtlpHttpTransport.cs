@@ -36,6 +36,8 @@ internal sealed class OtlpHttpTransport : OtlpTransport
 
     public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
+        using var suppressed = SuppressInstrumentationScope.Begin();
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try

@@ -55,9 +55,14 @@ internal static class ActivityConversion
     };
 
     /// <summary>Copies the Activity's final state into the span; the caller ends the span afterwards.</summary>
-    public static void CopyAtStop(Activity activity, SpanData data)
+    /// <param name="activity">The Activity.</param>
+    /// <param name="data">The span's live record.</param>
+    /// <param name="takeName">Whether the Activity's display name becomes the span's name.</param>
+    /// <param name="ignoreTag">Tags the caller translates itself (the library's own), or null to copy every tag.</param>
+    /// <param name="takeExceptionEvents">False when the caller records the exception itself (an <c>exception</c> event of the library's).</param>
+    public static void CopyAtStop(Activity activity, SpanData data, bool takeName = true, Func<string, bool>? ignoreTag = null, bool takeExceptionEvents = true)
     {
-        if (!string.IsNullOrEmpty(activity.DisplayName))
+        if (takeName && !string.IsNullOrEmpty(activity.DisplayName))
         {
             data.UpdateName(activity.DisplayName);
         }
@@ -66,6 +71,11 @@ internal static class ActivityConversion
         string? statusDescription = null;
         foreach (var tag in activity.EnumerateTagObjects())
         {
+            if (ignoreTag is not null && ignoreTag(tag.Key))
+            {
+                continue;
+            }
+
             if (tag.Key == StatusCodeTag)
             {
                 statusTag = tag.Value as string;
@@ -87,6 +97,11 @@ internal static class ActivityConversion
 
         foreach (ref readonly var e in activity.EnumerateEvents())
         {
+            if (!takeExceptionEvents && e.Name == "exception")
+            {
+                continue;
+            }
+
             data.AddEvent(e.Name, (e.Timestamp.UtcTicks - DateTime.UnixEpoch.Ticks) * 100, ToKeyValues(e.EnumerateTagObjects()));
         }
 
@@ -98,7 +113,12 @@ internal static class ActivityConversion
         switch (activity.Status)
         {
             case ActivityStatusCode.Error:
-                data.SetStatus(SpanStatus.Error(activity.StatusDescription));
+                // An error the instrumentation already described keeps its description.
+                if (activity.StatusDescription is not null || data.Status.Code != StatusCode.Error)
+                {
+                    data.SetStatus(SpanStatus.Error(activity.StatusDescription));
+                }
+
                 break;
             case ActivityStatusCode.Ok:
                 data.SetStatus(SpanStatus.Ok);

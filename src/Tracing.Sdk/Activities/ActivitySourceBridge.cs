@@ -60,6 +60,13 @@ internal sealed class ActivitySourceBridge : IDisposable
 
     private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
     {
+        if (SuppressInstrumentationScope.IsActive)
+        {
+            // The SDK's own work (or work the application excluded): no Activity at all from this listener, so nothing
+            // is recorded and nothing is propagated on its behalf.
+            return ActivitySamplingResult.None;
+        }
+
         try
         {
             var current = Activity.Current;
@@ -132,7 +139,7 @@ internal sealed class ActivitySourceBridge : IDisposable
     {
         try
         {
-            if (ActivitySpans.TryGetTie(activity) is not null)
+            if (ActivitySpans.TryGetTie(activity) is not null || SuppressInstrumentationScope.IsActive)
             {
                 return;
             }

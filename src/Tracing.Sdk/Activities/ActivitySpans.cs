@@ -176,7 +176,74 @@ public static class ActivitySpans
         var sampling = provider.Sampler.ShouldSample(new SamplingParameters(parent, traceId, name, kind, attributes));
         var span = tracer.StartSampled(name, kind, parent, traceId, SpanIdOf(activity, provider), sampling, attributes, default, StartTimeOf(activity));
         Attach(activity, span, provider);
+        MirrorDecision(activity, span);
         return span;
+    }
+
+    /// <summary>
+    /// Copies what code wrote on <paramref name="activity"/> while it ran — tags, events (<c>AddException</c>
+    /// included), links and status — onto <paramref name="span"/>, its tied span, before the caller ends it. This is
+    /// what makes <see cref="Activity.Current"/> a window onto the span: middleware and libraries that enrich
+    /// <c>Activity.Current</c> enrich the exported span. Call it when the Activity stops, then set what the
+    /// instrumentation itself knows (its values win over a tag of the same name). Does nothing for a span that is not
+    /// recording.
+    /// </summary>
+    /// <param name="activity">The Activity, stopped or stopping.</param>
+    /// <param name="span">The span tied to it.</param>
+    /// <param name="ignoreTag">Tags the caller translates itself (the library's own), or null to copy every tag.</param>
+    /// <param name="takeExceptionEvents">
+    /// False for an instrumentation that records a failure's exception itself (and honours its own option for it), when
+    /// the library also adds an <c>exception</c> event to its Activity: one event per failure.
+    /// </param>
+    public static void CopyActivityData(Activity activity, in Span span, Func<string, bool>? ignoreTag = null, bool takeExceptionEvents = true)
+    {
+        if (activity is null || span.LiveData is not { } data)
+        {
+            return;
+        }
+
+        ActivityConversion.CopyAtStop(activity, data, takeName: false, ignoreTag, takeExceptionEvents);
+    }
+
+    // Recorded and IsAllDataRequested say what our sampler said, so code that asks Activity.Current whether the work
+    // is sampled (or skips enrichment when it is not) gets our answer, and a log scope's trace flags match the span's.
+    private static void MirrorDecision(Activity activity, in Span span)
+    {
+        if (!span.Context.IsValid)
+        {
+            return;
+        }
+
+        bool sampled = (span.Context.TraceFlags & TraceFlags.Sampled) != 0;
+        activity.ActivityTraceFlags = sampled
+            ? activity.ActivityTraceFlags | ActivityTraceFlags.Recorded
+            : activity.ActivityTraceFlags & ~ActivityTraceFlags.Recorded;
+        activity.IsAllDataRequested = span.IsRecording;
+    }
+
+    /// <summary>
+    /// Whether the innermost current span is one of ours rather than an Activity: true inside
+    /// <see cref="Tracer.StartActiveSpan(string, SpanKind, ReadOnlySpan{KeyValue}, ReadOnlySpan{Link}, DateTimeOffset)"/>
+    /// or <see cref="Tracer.WithSpan(in Span)"/> when no Activity started inside it; false when
+    /// <see cref="Activity.Current"/> is the innermost (or nothing is current). Log scope providers use it to name the
+    /// span a log record belongs to without an Activity per span.
+    /// </summary>
+    /// <param name="context">Our innermost span's context.</param>
+    /// <param name="parentSpanId">Its parent's span id while the span records; zero for a span that does not record.</param>
+    public static bool TryGetInnermostSpan(out SpanContext context, out SpanId parentSpanId)
+    {
+        var ambient = AmbientSpan.Current;
+        if (ambient is null || !ambient.Span.Context.IsValid
+            || (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient.ActivityAtActivation)))
+        {
+            context = default;
+            parentSpanId = default;
+            return false;
+        }
+
+        context = ambient.Span.Context;
+        parentSpanId = ambient.Span.LiveData?.ParentSpanId ?? default;
+        return true;
     }
 
     internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;

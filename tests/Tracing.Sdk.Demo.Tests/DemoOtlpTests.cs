@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Tracing.Sdk.Demo.Tests;
+
+/// <summary>With OTLP configured, every demo service exports (the load generator included): each trace arrives whole.</summary>
+public class DemoOtlpTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+
+    private sealed record ExportedSpan(string Service, string Name, string TraceId, string SpanId, string ParentSpanId, string? UrlFull);
+
+    [Fact]
+    public async Task Demo_WithOtlpConfigured_ExportsEveryTraceWhole_RootsIncluded_AndNoExportOfItsOwn()
+    {
+        var bodies = new ConcurrentQueue<string>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        await using var receiver = builder.Build();
+        receiver.MapPost("/v1/traces", async (HttpContext context) =>
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            bodies.Enqueue(await reader.ReadToEndAsync());
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("{}");
+        });
+        await receiver.StartAsync();
+        string endpoint = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        using (var demo = DemoProcess.Start(new ConcurrentDictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        }))
+        {
+            Assert.Equal(0, await demo.WaitForExitAsync(Generous));
+        }
+
+        var spans = bodies.SelectMany(Parse).ToArray();
+        Assert.Equal(
+            ["frontend", "inventory", "load-generator", "orders", "pricing"],
+            spans.Select(s => s.Service).Distinct().Order(StringComparer.Ordinal).ToArray());
+
+        // Whole traces: every parent arrived, and each trace's one root is the load generator's span.
+        var ids = spans.Select(s => s.SpanId).ToHashSet();
+        Assert.All(spans.Where(s => s.ParentSpanId.Length > 0), s => Assert.Contains(s.ParentSpanId, ids));
+        var roots = spans.Where(s => s.ParentSpanId.Length == 0).ToArray();
+        Assert.Equal(3, roots.Length);
+        Assert.All(roots, r => Assert.Equal("load-generator", r.Service));
+        Assert.Equal(3, spans.Select(s => s.TraceId).Distinct().Count());
+
+        // The exports themselves were never traced.
+        Assert.DoesNotContain(spans, s => s.UrlFull?.Contains("/v1/traces", StringComparison.Ordinal) == true);
+        await receiver.StopAsync();
+    }
+
+    private static IEnumerable<ExportedSpan> Parse(string json)
+    {
+        var result = new List<ExportedSpan>();
+        using var doc = JsonDocument.Parse(json);
+        foreach (var resource in doc.RootElement.GetProperty("resourceSpans").EnumerateArray())
+        {
+            string service = Attribute(resource.GetProperty("resource"), "service.name") ?? string.Empty;
+            foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
+            {
+                foreach (var span in scope.GetProperty("spans").EnumerateArray())
+                {
+                    result.Add(new ExportedSpan(
+                        service,
+                        span.GetProperty("name").GetString()!,
+                        span.GetProperty("traceId").GetString()!,
+                        span.GetProperty("spanId").GetString()!,
+                        span.TryGetProperty("parentSpanId", out var parent) ? parent.GetString() ?? string.Empty : string.Empty,
+                        Attribute(span, "url.full")));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static string? Attribute(JsonElement owner, string key)
+    {
+        if (!owner.TryGetProperty("attributes", out var attributes))
+        {
+            return null;
+        }
+
+        foreach (var kv in attributes.EnumerateArray())
+        {
+            if (kv.GetProperty("key").GetString() == key && kv.GetProperty("value").TryGetProperty("stringValue", out var value))
+            {
+                return value.GetString();
+            }
+        }
+
+        return null;
+    }
+}
