@@ -13,7 +13,7 @@ namespace Tracing.Sdk.Exporter.Otlp;
 /// Exports spans over OTLP (gRPC, HTTP/protobuf or HTTP/JSON). Each batch is written straight from the span records
 /// into a reused pooled buffer, sent, and retried on retryable failures (gRPC UNAVAILABLE and friends, HTTP 429, 502,
 /// 503, 504) with exponential back-off and jitter, honouring the receiver's <c>RetryInfo</c> / <c>Retry-After</c>,
-/// all within <see cref="OtlpExporterOptions.TimeoutMilliseconds"/>. Nothing is lost silently: every span ends up in
+/// all within <see cref="OtlpExporterOptions.Timeout"/>. Nothing is lost silently: every span ends up in
 /// <see cref="ExportedSpans"/>, <see cref="DroppedSpans"/> or (with a spool) <see cref="SpooledSpans"/>, and every
 /// retry and drop is logged to the <c>Tracing-Sdk-Exporter-Otlp</c> EventSource.
 /// </summary>

@@ -231,7 +231,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             }
         }
 
-        if (_options.EnrichWithHttpRequest is { } enrich)
+        if (_options.EnrichWithRequest is { } enrich)
         {
             SafeEnrich(enrich, span, request);
         }
@@ -290,7 +290,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             }
         }
 
-        if (_options.EnrichWithHttpResponse is { } enrich)
+        if (_options.EnrichWithResponse is { } enrich)
         {
             SafeEnrich(enrich, span, response);
         }

@@ -16,7 +16,7 @@ var exporter = new OtlpTraceExporter(new OtlpExporterOptions
 {
     Endpoint = new Uri($"http://127.0.0.1:{port}"),
     Protocol = OtlpExportProtocol.Grpc,
-    TimeoutMilliseconds = 2_000,
+    Timeout = TimeSpan.FromMilliseconds(2_000),
     MaxRetryAttempts = 1,
     InitialBackoff = TimeSpan.FromMilliseconds(10),
     SpoolDirectory = spool,

@@ -1,9 +1,9 @@
 using System;
 using System.IO;
-
-namespace Tracing.Sdk.Exporting;
-
+using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Processing;
+
+namespace Tracing.Sdk;
 
 /// <summary>Adds the console waterfall exporter to a provider.</summary>
 public static class ConsoleExporterExtensions

@@ -13,7 +13,7 @@ namespace Tracing.Sdk.Processing;
 /// Queues sampled spans as they end and exports them in batches from a dedicated background thread, so the application
 /// never waits on an exporter, a lock or I/O. Follows the OpenTelemetry batch span processor: an export starts when
 /// <see cref="BatchExportProcessorOptions.MaxExportBatchSize"/> spans are waiting or
-/// <see cref="BatchExportProcessorOptions.ScheduledDelayMilliseconds"/> has passed; a span that ends while
+/// <see cref="BatchExportProcessorOptions.ScheduledDelay"/> has passed; a span that ends while
 /// <see cref="BatchExportProcessorOptions.MaxQueueSize"/> spans are waiting is dropped and counted.
 /// </summary>
 /// <remarks>
@@ -143,8 +143,8 @@ public sealed class BatchExportProcessor : SpanProcessor
     {
         MaxQueueSize = _maxQueueSize,
         MaxExportBatchSize = _maxBatch,
-        ScheduledDelayMilliseconds = _scheduledDelayMs,
-        ExportTimeoutMilliseconds = _exportTimeoutMs,
+        ScheduledDelay = TimeSpan.FromMilliseconds(_scheduledDelayMs),
+        ExportTimeout = TimeSpan.FromMilliseconds(_exportTimeoutMs),
     };
 
     /// <summary>Rings currently registered (one per producing thread that is alive or not yet drained).</summary>
