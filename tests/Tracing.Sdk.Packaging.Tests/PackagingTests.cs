@@ -10,7 +10,8 @@ using Xunit;
 namespace Tracing.Sdk.Packaging.Tests;
 
 /// <summary>The packed libraries carry their metadata, and a fresh console app runs on them.</summary>
-public sealed class PackagingTests : IClassFixture<PackedFeed>
+[Collection(PackedFeed.Collection)]
+public sealed class PackagingTests
 {
     private readonly PackedFeed _feed;
 

@@ -8,11 +8,14 @@ using Xunit;
 namespace Tracing.Sdk.Packaging.Tests;
 
 /// <summary>
-/// Packs every library under src/ once into a local folder feed, for all the tests of the collection; apps built on it
+/// Packs every library under src/ once into a local folder feed, for all the tests of <see cref="Collection"/>; apps built on it
 /// reference the packages by id and version (not by project), exactly as a user's application would.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
 {
+    /// <summary>The test collection that shares one feed (packing takes minutes).</summary>
+    public const string Collection = "Packed feed";
+
     internal static readonly TimeSpan Generous = TimeSpan.FromMinutes(5);
 
     public string Work { get; } = Path.Combine(Path.GetTempPath(), "tracing-sdk-pack-" + Guid.NewGuid().ToString("N"));
@@ -94,4 +97,10 @@ public sealed class PackedFeed : IAsyncLifetime
 
         return app;
     }
+}
+
+/// <summary>Shares one <see cref="PackedFeed"/> between the packaging test classes.</summary>
+[CollectionDefinition(PackedFeed.Collection)]
+public sealed class PackedFeedCollection : ICollectionFixture<PackedFeed>
+{
 }

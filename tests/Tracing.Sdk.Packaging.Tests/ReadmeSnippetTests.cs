@@ -16,7 +16,8 @@ namespace Tracing.Sdk.Packaging.Tests;
 /// Program.cs (<c>Microsoft.NET.Sdk.Web</c>), so it is placed after <c>using Tracing.Sdk;</c> (the only using added)
 /// and <c>var builder = WebApplication.CreateBuilder(args);</c> (the line such a snippet presupposes), and built.
 /// </summary>
-public sealed partial class ReadmeSnippetTests : IClassFixture<PackedFeed>
+[Collection(PackedFeed.Collection)]
+public sealed partial class ReadmeSnippetTests
 {
     private readonly PackedFeed _feed;
 
