@@ -67,9 +67,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                 _spool = new ExportSpool(directory, options.SpoolMaxBytes, options.Protocol == OtlpExportProtocol.HttpJson ? (byte)1 : (byte)0);
                 _spoolMayHavePending = _spool.PendingFiles().Count > 0;
             }
-#pragma warning disable CA1031 // An unusable spool directory disables the spool; it must not stop the application.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 OtlpExporterEventSource.Log.SpoolUnavailable(directory, ex.Message);
             }
@@ -135,9 +133,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                     _protobuf!.Serialize(batch, _buffer);
                 }
             }
-#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 Drop(count, "serialization failed: " + ex.Message);
                 return ExportResult.Failure;
@@ -173,9 +169,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                         // processor must not count it as dropped (it would be counted twice once it arrives).
                         return ExportResult.Success;
                     }
-#pragma warning disable CA1031 // A full disk or a vanished directory drops the batch; it is counted.
                     catch (Exception ex)
-#pragma warning restore CA1031
                     {
                         Drop(count, result.Reason + "; spool write failed: " + ex.Message);
                         return ExportResult.Failure;

@@ -76,9 +76,7 @@ public sealed class ZipkinExporter : SpanExporter
             {
                 _serializer.Serialize(batch, _buffer);
             }
-#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 return Drop(count, "serialization failed: " + ex.Message);
             }
@@ -177,9 +175,7 @@ public sealed class ZipkinExporter : SpanExporter
         {
             return (1, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out", null);
         }
-#pragma warning disable CA1031 // Connection failures are retried or counted, never thrown at the caller.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             return (1, ex.GetType().Name + ": " + ex.Message, null);
         }

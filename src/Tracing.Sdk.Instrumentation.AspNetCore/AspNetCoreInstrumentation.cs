@@ -152,9 +152,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
                     break;
             }
         }
-#pragma warning disable CA1031 // Nothing may reach the application's request.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
         }
@@ -417,9 +415,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         {
             return filter(context);
         }
-#pragma warning disable CA1031 // A throwing filter records the request rather than failing it.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed("Filter", ex.Message);
             return true;
@@ -432,9 +428,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         {
             enrich(span, value);
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
         }

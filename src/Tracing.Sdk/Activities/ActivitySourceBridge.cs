@@ -119,9 +119,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 _ => ActivitySamplingResult.PropagationData,
             };
         }
-#pragma warning disable CA1031 // A listener's exception would surface in the library that starts the Activity.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(Sample), ex.Message);
             return ActivitySamplingResult.PropagationData;
@@ -171,9 +169,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 ActivitySpans.SpanIdOf(activity, _provider), new SamplingResult(decision, state), default, links, ActivitySpans.StartTimeOf(activity));
             ActivitySpans.Attach(activity, span, _provider);
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStarted), ex.Message);
         }
@@ -203,9 +199,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 }
             }
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStopped), ex.Message);
         }

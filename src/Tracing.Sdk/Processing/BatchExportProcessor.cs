@@ -356,9 +356,7 @@ public sealed class BatchExportProcessor : SpanProcessor
         {
             exporterDone = _exporter.Shutdown(Remaining(timeoutMilliseconds, sw));
         }
-#pragma warning disable CA1031 // An exporter's exception must never reach the application.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ProcessorFailed(nameof(BatchExportProcessor), nameof(SpanExporter.Shutdown), ex.Message);
         }
@@ -496,9 +494,7 @@ public sealed class BatchExportProcessor : SpanProcessor
                 Volatile.Write(ref _sleeping, 0);
             }
         }
-#pragma warning disable CA1031 // The pipeline must survive anything; a bug here must not crash the process.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ProcessorFailed(nameof(BatchExportProcessor), "exporter thread", ex.Message);
         }
@@ -603,9 +599,7 @@ public sealed class BatchExportProcessor : SpanProcessor
                 SdkEventSource.Log.ExportFailed(_exporterName, n, "exporter returned Failure");
             }
         }
-#pragma warning disable CA1031 // An exporter's exception must never stop the pipeline.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ExportFailed(_exporterName, n, ex.Message);
         }
@@ -721,9 +715,7 @@ public sealed class BatchExportProcessor : SpanProcessor
             {
                 cancel.Cancel();
             }
-#pragma warning disable CA1031 // A cancellation callback registered by the exporter must not kill the timer thread.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ExportFailed(_exporterName, 0, ex.Message);
             }

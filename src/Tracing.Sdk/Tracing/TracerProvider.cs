@@ -99,9 +99,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[i].OnStart(span);
             }
-#pragma warning disable CA1031 // A processor's exception must never reach the application.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnStart), ex.Message);
             }
@@ -120,9 +118,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[0].OnEndOwned(span);
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[0].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
             }
@@ -136,9 +132,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[i].OnEnd(span);
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
             }
@@ -159,9 +153,7 @@ public sealed class TracerProvider : IDisposable
             {
                 ok &= p.ForceFlush(Remaining(timeoutMilliseconds, sw));
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(ForceFlush), ex.Message);
                 ok = false;
@@ -192,9 +184,7 @@ public sealed class TracerProvider : IDisposable
                 {
                     i.Dispose();
                 }
-#pragma warning disable CA1031
                 catch (Exception ex)
-#pragma warning restore CA1031
                 {
                     SdkEventSource.Log.Error($"Instrumentation {i.GetType().Name} threw on dispose: {ex.Message}");
                 }
@@ -211,9 +201,7 @@ public sealed class TracerProvider : IDisposable
             {
                 ok &= p.Shutdown(Remaining(timeoutMilliseconds, sw));
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(Shutdown), ex.Message);
                 ok = false;
