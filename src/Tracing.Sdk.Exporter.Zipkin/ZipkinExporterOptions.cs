@@ -22,6 +22,9 @@ public sealed class ZipkinExporterOptions
     /// <summary>Headers sent with every request.</summary>
     public IList<KeyValuePair<string, string>> Headers { get; } = new List<KeyValuePair<string, string>>();
 
+    /// <summary>Whether retryable failures are retried (as <c>OtlpExporterOptions.RetryEnabled</c>). Default true.</summary>
+    public bool RetryEnabled { get; set; } = true;
+
     /// <summary>Retries after the first attempt, at most (HTTP 429, 502, 503, 504 and connection failures). Default 5.</summary>
     public int MaxRetryAttempts { get; set; } = 5;
 

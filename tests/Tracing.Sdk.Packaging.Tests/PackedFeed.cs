@@ -31,7 +31,11 @@ public sealed class PackedFeed : IAsyncLifetime
     {
         Directory.CreateDirectory(Work);
         string root = DotnetCli.RepositoryRoot();
-        Libraries = Directory.GetDirectories(Path.Combine(root, "src")).Select(d => Path.GetFileName(d)!).ToList();
+        // Every folder of src/ with a project is a package; src/Shared holds linked source, not a project.
+        Libraries = Directory.GetDirectories(Path.Combine(root, "src"))
+            .Where(d => File.Exists(Path.Combine(d, Path.GetFileName(d) + ".csproj")))
+            .Select(d => Path.GetFileName(d)!)
+            .ToList();
         foreach (var lib in Libraries)
         {
             var (code, output) = await DotnetCli.RunAsync(root, Generous,
