@@ -1,6 +1,5 @@
 using System;
 using Tracing.Sdk;
-using Tracing.Sdk.Exporter.Otlp;
 
 namespace Demo;
 

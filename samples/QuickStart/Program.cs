@@ -2,7 +2,6 @@
 using System;
 using System.Threading.Tasks;
 using Tracing.Sdk;
-using Tracing.Sdk.Exporting;
 
 using var provider = new TracerProviderBuilder()
     .SetServiceName("quickstart")

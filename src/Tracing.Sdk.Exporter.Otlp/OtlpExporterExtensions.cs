@@ -1,8 +1,8 @@
 using System;
-using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Exporter.Otlp;
 using Tracing.Sdk.Processing;
 
-namespace Tracing.Sdk.Exporter.Otlp;
+namespace Tracing.Sdk;
 
 /// <summary>Adds the OTLP exporter to a provider.</summary>
 public static class OtlpExporterExtensions

@@ -46,8 +46,11 @@ public sealed class OtlpExporterOptions
     /// <summary>Headers sent with every request (for example an API key).</summary>
     public IList<KeyValuePair<string, string>> Headers { get; } = new List<KeyValuePair<string, string>>();
 
-    /// <summary>The most one export may take, retries and back-off included. Default 10 000 ms.</summary>
-    public int TimeoutMilliseconds { get; set; } = 10_000;
+    /// <summary>The most one export may take, retries and back-off included (<c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, in milliseconds). Default 10 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="Timeout"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
+    internal int TimeoutMilliseconds => (int)Math.Clamp(Math.Ceiling(Timeout.TotalMilliseconds), int.MinValue, int.MaxValue);
 
     /// <summary>Request compression. Default none.</summary>
     public OtlpCompression Compression { get; set; }
@@ -163,7 +166,7 @@ public sealed class OtlpExporterOptions
         {
             if (int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out int ms) && ms > 0)
             {
-                options.TimeoutMilliseconds = ms;
+                options.Timeout = TimeSpan.FromMilliseconds(ms);
             }
             else
             {

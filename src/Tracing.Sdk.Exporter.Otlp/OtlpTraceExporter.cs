@@ -14,7 +14,7 @@ namespace Tracing.Sdk.Exporter.Otlp;
 /// Exports spans over OTLP (gRPC, HTTP/protobuf or HTTP/JSON). Each batch is written straight from the span records
 /// into a reused pooled buffer and sent. Without a spool, retryable failures (gRPC UNAVAILABLE and friends, HTTP 429,
 /// 502, 503, 504) are retried in place with exponential back-off and jitter, honouring the receiver's
-/// <c>RetryInfo</c> / <c>Retry-After</c>, all within <see cref="OtlpExporterOptions.TimeoutMilliseconds"/>.
+/// <c>RetryInfo</c> / <c>Retry-After</c>, all within <see cref="OtlpExporterOptions.Timeout"/>.
 /// With a spool (<see cref="OtlpExporterOptions.SpoolDirectory"/>) the spool is a write-ahead log: a batch whose first
 /// attempt fails is written to disk (flushed and renamed into place) before any back-off, and every retry is made from
 /// the spool by a background drain (at start-up, then on its own back-off schedule, oldest first, a bounded number of
@@ -88,9 +88,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                 _spool = new ExportSpool(directory, options.SpoolMaxBytes, options.Protocol == OtlpExportProtocol.HttpJson ? (byte)1 : (byte)0);
                 _spoolMayHavePending = _spool.PendingFiles().Count > 0;
             }
-#pragma warning disable CA1031 // An unusable spool directory disables the spool; it must not stop the application.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 OtlpExporterEventSource.Log.SpoolUnavailable(directory, ex.Message);
             }

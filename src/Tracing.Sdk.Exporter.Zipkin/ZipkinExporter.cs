@@ -1,16 +1,19 @@
 using System;
 using System.Buffers;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Zipkin;
 
 /// <summary>
 /// Posts spans to a Zipkin v2 endpoint as JSON. Retryable failures (HTTP 429, 502, 503, 504, connection failures) are
-/// retried with exponential back-off and jitter, honouring <c>Retry-After</c>, within the export timeout; everything
+/// retried by the exporters' shared <see cref="ExportRetryPolicy"/> (exponential back-off with jitter, honouring
+/// <c>Retry-After</c>, within the export timeout; off with <see cref="ZipkinExporterOptions.RetryEnabled"/>); everything
 /// given up on is counted in <see cref="DroppedSpans"/> and logged (EventSource <c>Tracing-Sdk-Exporter-Zipkin</c>).
 /// </summary>
 public sealed class ZipkinExporter : SpanExporter
@@ -24,6 +27,7 @@ public sealed class ZipkinExporter : SpanExporter
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly Lock _sendLock = new();
     private readonly string _endpointText;
+    private readonly ExportRetryPolicy _retry;
     private bool _disposed;
     private long _exported;
     private long _dropped;
@@ -39,6 +43,7 @@ public sealed class ZipkinExporter : SpanExporter
         _endpointText = options.Endpoint.IsAbsoluteUri
             ? options.Endpoint.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped)
             : "(relative endpoint)";
+        _retry = new ExportRetryPolicy(options.RetryEnabled, options.MaxRetryAttempts, options.InitialBackoff, options.MaxBackoff);
         _client = new HttpClient(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1), ActivityHeadersPropagator = null }, disposeHandler: true)
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -79,48 +84,28 @@ public sealed class ZipkinExporter : SpanExporter
             {
                 _serializer.Serialize(batch, _buffer);
             }
-#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 return Drop(count, "serialization failed: " + ex.Message);
             }
 
-            var backoff = _options.InitialBackoff;
-            for (int attempt = 1; ; attempt++)
+            var result = _retry.Send(
+                this,
+                static (self, remaining, token) => self.Send(remaining, token),
+                static (self, attempt, reason, delay) =>
+                {
+                    Interlocked.Increment(ref self._retries);
+                    ZipkinExporterEventSource.Log.ExportRetrying(self._endpointText, attempt, reason, (int)delay.TotalMilliseconds);
+                },
+                deadline,
+                cancellationToken);
+            if (result.Status == SendStatus.Success)
             {
-                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    return Drop(count, "export timeout reached");
-                }
-
-                var (outcome, reason, retryAfter) = Send(remaining, cancellationToken);
-                if (outcome == 0)
-                {
-                    Interlocked.Add(ref _exported, count);
-                    return ExportResult.Success;
-                }
-
-                if (outcome == 2 || attempt > _options.MaxRetryAttempts || cancellationToken.IsCancellationRequested)
-                {
-                    return Drop(count, outcome == 2 ? "not retryable: " + reason : "retries exhausted: " + reason);
-                }
-
-                var delay = retryAfter ?? TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
-                if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline) <= delay)
-                {
-                    return Drop(count, reason + " (next retry would pass the export timeout)");
-                }
-
-                Interlocked.Increment(ref _retries);
-                ZipkinExporterEventSource.Log.ExportRetrying(_endpointText, attempt, reason, (int)delay.TotalMilliseconds);
-                if (cancellationToken.WaitHandle.WaitOne(delay))
-                {
-                    return Drop(count, reason + " (cancelled)");
-                }
+                Interlocked.Add(ref _exported, count);
+                return ExportResult.Success;
             }
+
+            return Drop(count, (result.Status == SendStatus.Permanent ? "not retryable: " : "gave up: ") + result.Reason);
         }
     }
 
@@ -145,8 +130,7 @@ public sealed class ZipkinExporter : SpanExporter
         base.Dispose(disposing);
     }
 
-    // 0 = delivered, 1 = retryable, 2 = permanent.
-    private (int Outcome, string Reason, TimeSpan? RetryAfter) Send(TimeSpan timeout, CancellationToken cancellationToken)
+    private SendResult Send(TimeSpan timeout, CancellationToken cancellationToken)
     {
         // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
         using var suppressed = SuppressInstrumentationScope.Begin();
@@ -157,36 +141,27 @@ public sealed class ZipkinExporter : SpanExporter
             using var content = new ReadOnlyMemoryContent(_buffer.WrittenMemory);
             content.Headers.ContentType = s_json;
             using var request = new HttpRequestMessage(HttpMethod.Post, _options.Endpoint) { Content = content };
-            using var response = _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token).GetAwaiter().GetResult();
-            int code = (int)response.StatusCode;
+
+            // Synchronous Send, as the OTLP/HTTP transport: the export thread waits anyway, without a thread-pool hop.
+            using var response = _client.Send(request, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
             if (response.IsSuccessStatusCode)
             {
-                return (0, "ok", null);
+                return SendResult.Success();
             }
 
-            string reason = "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (code is 429 or 502 or 503 or 504)
-            {
-                TimeSpan? hint = response.Headers.RetryAfter switch
-                {
-                    { Delta: { } d } => d < TimeSpan.Zero ? TimeSpan.Zero : d,
-                    { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-                    _ => null,
-                };
-                return (1, reason, hint);
-            }
-
-            return (2, reason, null);
+            int code = (int)response.StatusCode;
+            string reason = "HTTP " + code.ToString(CultureInfo.InvariantCulture);
+            return code is 429 or 502 or 503 or 504
+                ? new SendResult(SendStatus.Retryable, reason, RetryAfterHeader.Read(response, DateTimeOffset.UtcNow))
+                : new SendResult(SendStatus.Permanent, reason);
         }
         catch (OperationCanceledException)
         {
-            return (1, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out", null);
+            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
         }
-#pragma warning disable CA1031 // Connection failures are retried or counted, never thrown at the caller.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
-            return (1, ex.GetType().Name + ": " + ex.Message, null);
+            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
         }
     }
 

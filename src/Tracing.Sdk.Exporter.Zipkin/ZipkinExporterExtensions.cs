@@ -1,8 +1,7 @@
 using System;
-using Tracing.Sdk.Exporting;
-using Tracing.Sdk.Processing;
+using Tracing.Sdk.Exporter.Zipkin;
 
-namespace Tracing.Sdk.Exporter.Zipkin;
+namespace Tracing.Sdk;
 
 /// <summary>Adds the Zipkin exporter to a provider.</summary>
 public static class ZipkinExporterExtensions

@@ -13,11 +13,17 @@ public sealed class ZipkinExporterOptions
     /// <summary>Where spans are posted (<c>OTEL_EXPORTER_ZIPKIN_ENDPOINT</c>). <c>https</c> means TLS.</summary>
     public Uri Endpoint { get; set; } = DefaultEndpoint;
 
-    /// <summary>The most one export may take, retries included (<c>OTEL_EXPORTER_ZIPKIN_TIMEOUT</c>). Default 10 000 ms.</summary>
-    public int TimeoutMilliseconds { get; set; } = 10_000;
+    /// <summary>The most one export may take, retries included (<c>OTEL_EXPORTER_ZIPKIN_TIMEOUT</c>, in milliseconds). Default 10 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><see cref="Timeout"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
+    internal int TimeoutMilliseconds => (int)Math.Clamp(Math.Ceiling(Timeout.TotalMilliseconds), int.MinValue, int.MaxValue);
 
     /// <summary>Headers sent with every request.</summary>
     public IList<KeyValuePair<string, string>> Headers { get; } = new List<KeyValuePair<string, string>>();
+
+    /// <summary>Whether retryable failures are retried (as <c>OtlpExporterOptions.RetryEnabled</c>). Default true.</summary>
+    public bool RetryEnabled { get; set; } = true;
 
     /// <summary>Retries after the first attempt, at most (HTTP 429, 502, 503, 504 and connection failures). Default 5.</summary>
     public int MaxRetryAttempts { get; set; } = 5;
@@ -51,7 +57,7 @@ public sealed class ZipkinExporterOptions
         {
             if (int.TryParse(timeout, NumberStyles.Integer, CultureInfo.InvariantCulture, out int ms) && ms > 0)
             {
-                options.TimeoutMilliseconds = ms;
+                options.Timeout = TimeSpan.FromMilliseconds(ms);
             }
             else
             {

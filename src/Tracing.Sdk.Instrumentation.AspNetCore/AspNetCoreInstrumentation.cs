@@ -164,9 +164,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
                     break;
             }
         }
-#pragma warning disable CA1031 // Nothing may reach the application's request.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
         }
@@ -243,7 +241,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             }
         }
 
-        if (_options.EnrichWithHttpRequest is { } enrich)
+        if (_options.EnrichWithRequest is { } enrich)
         {
             SafeEnrich(enrich, span, request);
         }
@@ -303,7 +301,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             }
         }
 
-        if (_options.EnrichWithHttpResponse is { } enrich)
+        if (_options.EnrichWithResponse is { } enrich)
         {
             SafeEnrich(enrich, span, response);
         }
@@ -430,9 +428,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         {
             return filter(context);
         }
-#pragma warning disable CA1031 // A throwing filter records the request rather than failing it.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed("Filter", ex.Message);
             return true;
@@ -445,9 +441,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         {
             enrich(span, value);
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             AspNetCoreInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
         }

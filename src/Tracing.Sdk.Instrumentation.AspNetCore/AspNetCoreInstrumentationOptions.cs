@@ -15,10 +15,10 @@ public sealed class AspNetCoreInstrumentationOptions
     public Func<HttpContext, bool>? Filter { get; set; }
 
     /// <summary>Called with the span and the request when the span starts.</summary>
-    public Action<Span, HttpRequest>? EnrichWithHttpRequest { get; set; }
+    public Action<Span, HttpRequest>? EnrichWithRequest { get; set; }
 
     /// <summary>Called with the span and the response before the span ends.</summary>
-    public Action<Span, HttpResponse>? EnrichWithHttpResponse { get; set; }
+    public Action<Span, HttpResponse>? EnrichWithResponse { get; set; }
 
     /// <summary>Called with the span and an unhandled exception.</summary>
     public Action<Span, Exception>? EnrichWithException { get; set; }

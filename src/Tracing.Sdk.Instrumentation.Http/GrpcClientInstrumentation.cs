@@ -68,9 +68,7 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
                 OnStop();
             }
         }
-#pragma warning disable CA1031 // Nothing may reach the application's call.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             HttpInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
         }

@@ -50,9 +50,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
                 request.Headers.TryAddWithoutValidation(name, value);
             }
         }
-#pragma warning disable CA1031 // An odd header name must not fail the request.
         catch
-#pragma warning restore CA1031
         {
         }
     };
@@ -191,9 +189,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
                     break;
             }
         }
-#pragma warning disable CA1031 // Nothing may reach the application's request.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             HttpInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
         }
@@ -383,9 +379,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         {
             return filter(request);
         }
-#pragma warning disable CA1031 // A throwing filter records the request rather than failing it.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             HttpInstrumentationEventSource.Log.Failed("Filter", ex.Message);
             return true;
@@ -398,9 +392,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         {
             enrich(span, value);
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             HttpInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
         }

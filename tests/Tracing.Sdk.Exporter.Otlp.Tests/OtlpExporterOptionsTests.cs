@@ -21,7 +21,7 @@ public sealed class OtlpExporterOptionsTests
 
         Assert.Equal(OtlpExportProtocol.HttpProtobuf, options.Protocol);
         Assert.Equal(new Uri("http://localhost:4318/v1/traces"), options.ResolveEndpoint());
-        Assert.Equal(10_000, options.TimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(10_000), options.Timeout);
         Assert.True(options.RetryEnabled);
         Assert.Null(options.SpoolDirectory);
     }
@@ -68,7 +68,7 @@ public sealed class OtlpExporterOptionsTests
             ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"));
 
         Assert.Equal(OtlpExportProtocol.HttpJson, options.Protocol);
-        Assert.Equal(700, options.TimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), options.Timeout);
         Assert.Equal(OtlpCompression.Gzip, options.Compression);
     }
 
@@ -130,7 +130,7 @@ public sealed class OtlpExporterOptionsTests
         var options = Read((name, value));
 
         Assert.Equal(OtlpExportProtocol.HttpProtobuf, options.Protocol);
-        Assert.Equal(10_000, options.TimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(10_000), options.Timeout);
         Assert.Equal(OtlpExporterOptions.DefaultHttpEndpoint, options.ResolveEndpoint());
         Assert.Equal(OtlpCompression.None, options.Compression);
     }

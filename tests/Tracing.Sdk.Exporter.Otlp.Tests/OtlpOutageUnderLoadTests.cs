@@ -58,7 +58,7 @@ public sealed class OtlpOutageUnderLoadTests : IDisposable
         using var gate = new ManualResetEventSlim(false);
         receiver.Gate = gate; // every request waits here until the test opens the gate
         var exporter = new OtlpTraceExporter(Options(receiver.Port, spool: false, timeoutMs: 1_000));
-        var processor = new BatchExportProcessor(exporter, new BatchExportProcessorOptions { ScheduledDelayMilliseconds = 10, ExportTimeoutMilliseconds = 2_000 });
+        var processor = new BatchExportProcessor(exporter, new BatchExportProcessorOptions { ScheduledDelay = TimeSpan.FromMilliseconds(10), ExportTimeout = TimeSpan.FromMilliseconds(2_000) });
         using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddProcessor(processor).Build();
         var tracer = provider.GetTracer("slow");
 
@@ -85,7 +85,7 @@ public sealed class OtlpOutageUnderLoadTests : IDisposable
     {
         Endpoint = new Uri($"http://127.0.0.1:{port}"),
         Protocol = OtlpExportProtocol.Grpc,
-        TimeoutMilliseconds = timeoutMs,
+        Timeout = TimeSpan.FromMilliseconds(timeoutMs),
         MaxRetryAttempts = 1,
         InitialBackoff = TimeSpan.FromMilliseconds(10),
         SpoolDirectory = spool ? _spool : null,
@@ -98,8 +98,8 @@ public sealed class OtlpOutageUnderLoadTests : IDisposable
         var processor = new BatchExportProcessor(exporter, new BatchExportProcessorOptions
         {
             MaxQueueSize = queueSize,
-            ScheduledDelayMilliseconds = 10,
-            ExportTimeoutMilliseconds = 30_000,
+            ScheduledDelay = TimeSpan.FromMilliseconds(10),
+            ExportTimeout = TimeSpan.FromMilliseconds(30_000),
         });
         var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("outage").AddProcessor(processor).Build();
         var tracer = provider.GetTracer("outage");

@@ -30,7 +30,7 @@ public class OtlpQuickStartTraceTests
             {
                 o.Endpoint = receiver.Endpoint;
                 o.Protocol = protocol;
-                o.TimeoutMilliseconds = 20_000;
+                o.Timeout = TimeSpan.FromMilliseconds(20_000);
             })
             .Build())
         {

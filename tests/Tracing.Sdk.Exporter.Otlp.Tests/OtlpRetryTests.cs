@@ -15,7 +15,7 @@ public sealed class OtlpRetryTests
     {
         Endpoint = endpoint,
         Protocol = protocol,
-        TimeoutMilliseconds = 20_000,
+        Timeout = TimeSpan.FromMilliseconds(20_000),
         InitialBackoff = TimeSpan.FromMilliseconds(10),
         MaxBackoff = TimeSpan.FromMilliseconds(50),
     };
@@ -160,7 +160,7 @@ public sealed class OtlpRetryTests
     {
         var endpoint = protocol == OtlpExportProtocol.Grpc ? new Uri($"http://127.0.0.1:{ClosedPort()}") : new Uri($"http://127.0.0.1:{ClosedPort()}/v1/traces");
         var options = Options(endpoint, protocol);
-        options.TimeoutMilliseconds = 2_000;
+        options.Timeout = TimeSpan.FromMilliseconds(2_000);
         options.MaxRetryAttempts = 3;
         using var exporter = new OtlpTraceExporter(options);
 
@@ -178,7 +178,7 @@ public sealed class OtlpRetryTests
         var options = Options(new Uri($"http://127.0.0.1:{ClosedPort()}"), OtlpExportProtocol.Grpc);
         options.InitialBackoff = TimeSpan.FromSeconds(5);
         options.MaxBackoff = TimeSpan.FromSeconds(5);
-        options.TimeoutMilliseconds = 60_000;
+        options.Timeout = TimeSpan.FromMilliseconds(60_000);
         using var exporter = new OtlpTraceExporter(options);
         using var cts = new CancellationTokenSource();
 

@@ -19,7 +19,7 @@ public sealed class OtlpRoundTripTests
     public async Task Export_DeliversEveryField_ToAnIndependentParser(OtlpExportProtocol protocol)
     {
         await using var receiver = await OtlpReceiver.StartAsync(grpc: protocol == OtlpExportProtocol.Grpc);
-        using var exporter = new OtlpTraceExporter(new OtlpExporterOptions { Endpoint = receiver.Endpoint, Protocol = protocol, TimeoutMilliseconds = 20_000 });
+        using var exporter = new OtlpTraceExporter(new OtlpExporterOptions { Endpoint = receiver.Endpoint, Protocol = protocol, Timeout = TimeSpan.FromMilliseconds(20_000) });
         var spans = TestSpans.Rich();
 
         Assert.Equal(ExportResult.Success, exporter.Export(TestSpans.Batch(spans), CancellationToken.None));

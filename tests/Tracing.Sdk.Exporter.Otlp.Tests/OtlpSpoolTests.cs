@@ -23,7 +23,7 @@ public sealed class OtlpSpoolTests : IDisposable
     {
         Endpoint = new Uri($"http://127.0.0.1:{port}"),
         Protocol = OtlpExportProtocol.Grpc,
-        TimeoutMilliseconds = 3_000,
+        Timeout = TimeSpan.FromMilliseconds(3_000),
         MaxRetryAttempts = 1,
         InitialBackoff = TimeSpan.FromMilliseconds(10),
         SpoolDirectory = _directory,

@@ -52,7 +52,7 @@ public sealed class OtlpTlsTests : IDisposable
         using var exporter = new OtlpTraceExporter(new OtlpExporterOptions
         {
             Endpoint = receiver.Endpoint,
-            TimeoutMilliseconds = 5_000,
+            Timeout = TimeSpan.FromMilliseconds(5_000),
             MaxRetryAttempts = 1,
             InitialBackoff = TimeSpan.FromMilliseconds(10),
         });

@@ -13,7 +13,7 @@ public sealed class ZipkinExporterTests
     private static ZipkinExporterOptions Options(Uri endpoint) => new()
     {
         Endpoint = endpoint,
-        TimeoutMilliseconds = 20_000,
+        Timeout = TimeSpan.FromMilliseconds(20_000),
         InitialBackoff = TimeSpan.FromMilliseconds(10),
         MaxBackoff = TimeSpan.FromMilliseconds(50),
     };
@@ -145,7 +145,7 @@ public sealed class ZipkinExporterTests
         Assert.Equal(new Uri("http://localhost:9411/api/v2/spans"), ZipkinExporterOptions.FromSettings(_ => null).Endpoint);
         var options = ZipkinExporterOptions.FromSettings(n => n == "OTEL_EXPORTER_ZIPKIN_ENDPOINT" ? "https://zipkin:9411/api/v2/spans" : n == "OTEL_EXPORTER_ZIPKIN_TIMEOUT" ? "1500" : null);
         Assert.Equal(new Uri("https://zipkin:9411/api/v2/spans"), options.Endpoint);
-        Assert.Equal(1500, options.TimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
         Assert.Equal(ZipkinExporterOptions.DefaultEndpoint, ZipkinExporterOptions.FromSettings(_ => "::bad::").Endpoint);
     }
 

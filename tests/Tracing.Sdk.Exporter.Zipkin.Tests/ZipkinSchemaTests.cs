@@ -76,7 +76,7 @@ public sealed class ZipkinSchemaTests
     public async Task Export_SendsSpansThatSatisfyZipkin2ApiYaml()
     {
         await using var receiver = await ZipkinReceiver.StartAsync();
-        using var exporter = new ZipkinExporter(new ZipkinExporterOptions { Endpoint = receiver.Endpoint, TimeoutMilliseconds = 20_000 });
+        using var exporter = new ZipkinExporter(new ZipkinExporterOptions { Endpoint = receiver.Endpoint, Timeout = TimeSpan.FromSeconds(20) });
         var spans = RealisticTrace();
 
         Assert.Equal(ExportResult.Success, exporter.Export(new SpanBatch(spans, spans.Length), CancellationToken.None));

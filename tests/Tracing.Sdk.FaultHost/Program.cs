@@ -43,7 +43,7 @@ var exporter = new OtlpTraceExporter(new OtlpExporterOptions
 {
     Endpoint = new Uri($"http://127.0.0.1:{port}"),
     Protocol = OtlpExportProtocol.Grpc,
-    TimeoutMilliseconds = slow ? 30_000 : 2_000,
+    Timeout = TimeSpan.FromMilliseconds(slow ? 30_000 : 2_000),
     MaxRetryAttempts = slow ? 10 : 1,
     InitialBackoff = TimeSpan.FromMilliseconds(slow ? 200 : 10),
     MaxBackoff = TimeSpan.FromSeconds(1),
@@ -52,7 +52,7 @@ var exporter = new OtlpTraceExporter(new OtlpExporterOptions
 var provider = new TracerProviderBuilder()
     .SetSettingsSource(_ => null)
     .SetServiceName("fault-host")
-    .AddExporter(exporter, o => o.ScheduledDelayMilliseconds = 200)
+    .AddExporter(exporter, o => o.ScheduledDelay = TimeSpan.FromMilliseconds(200))
     .Build();
 var tracer = provider.GetTracer("FaultHost");
 

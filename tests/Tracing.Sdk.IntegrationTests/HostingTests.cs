@@ -101,7 +101,7 @@ public class HostingTests
     public async Task TracingHostOptions_RegisteredBeforeOrAfterAddTracing_BothTraceAndTheApplicationsOptionsWin(bool optionsFirst)
     {
         var spans = new List<SpanData>();
-        var options = new Tracing.Sdk.Extensions.Hosting.TracingHostOptions { ShutdownTimeoutMilliseconds = 1234 };
+        var options = new Tracing.Sdk.Extensions.Hosting.TracingHostOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(1234) };
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

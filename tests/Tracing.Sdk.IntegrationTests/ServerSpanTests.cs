@@ -32,7 +32,7 @@ public class ServerSpanTests
     public async Task ServerSpan_FollowsTheStableHttpConventions_AndIsNamedByRoute()
     {
         await using var service = await TestService.StartAsync("server", null, Map, t => t.AddAspNetCoreInstrumentation(
-            o => o.EnrichWithHttpRequest = (span, request) => span.SetAttribute("enriched", request.Path.Value)));
+            o => o.EnrichWithRequest = (span, request) => span.SetAttribute("enriched", request.Path.Value)));
         using var http = new HttpClient();
         http.DefaultRequestHeaders.UserAgent.ParseAdd("integration-test/1.0");
         string handlerSaw = await http.GetStringAsync(new Uri(service.Address, "/items/7"));

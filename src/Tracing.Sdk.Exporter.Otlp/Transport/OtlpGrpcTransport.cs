@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Collections.Generic;
 using System.Net.Http;
 using System.Threading;
 using Grpc.Core;
@@ -97,9 +96,7 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
         {
             return new SendResult(SendStatus.Retryable, "cancelled");
         }
-#pragma warning disable CA1031 // Any transport failure is reported as a result, never thrown into the exporter's caller.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
         }

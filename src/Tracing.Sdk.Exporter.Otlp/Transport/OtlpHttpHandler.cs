@@ -57,9 +57,7 @@ internal static class OtlpHttpHandler
                 handler.SslOptions.ClientCertificates = [client];
             }
         }
-#pragma warning disable CA1031 // A bad certificate setting must not stop the application; it is reported and ignored.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             OtlpExporterEventSource.Log.InvalidConfiguration("OTEL_EXPORTER_OTLP_CERTIFICATE", ex.Message, "the system's trust store");
         }

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.IO.Compression;
-using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -61,9 +60,7 @@ internal sealed class OtlpHttpTransport : OtlpTransport
         {
             return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
         }
-#pragma warning disable CA1031 // Connection failures are reported as a result, never thrown into the exporter's caller.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
         }

@@ -126,9 +126,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 _ => ActivitySamplingResult.PropagationData,
             };
         }
-#pragma warning disable CA1031 // A listener's exception would surface in the library that starts the Activity.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(Sample), ex.Message);
             return ActivitySamplingResult.PropagationData;
@@ -173,14 +171,13 @@ internal sealed class ActivitySourceBridge : IDisposable
             TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
             var tracer = _tracers.GetOrAdd(activity.Source, static (source, provider) => provider.GetTracer(source.Name, string.IsNullOrEmpty(source.Version) ? null : source.Version), _provider);
             TraceId traceId = parent.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(activity.TraceId);
-            var links = ActivityConversion.ToLinks(activity.Links);
+            // No links here: the Activity's links (those given at creation and any added later) are copied once, at stop
+            // (ActivityConversion.CopyAtStop); copying the creation links here too exported every one of them twice.
             var span = tracer.StartSampled(activity.DisplayName, ActivityConversion.ToSpanKind(activity.Kind), parent, traceId,
-                ActivitySpans.SpanIdOf(activity, _provider), new SamplingResult(decision, state), default, links, ActivitySpans.StartTimeOf(activity));
+                ActivitySpans.SpanIdOf(activity, _provider), new SamplingResult(decision, state), default, default, ActivitySpans.StartTimeOf(activity));
             ActivitySpans.Attach(activity, span, _provider);
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStarted), ex.Message);
         }
@@ -210,9 +207,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 }
             }
         }
-#pragma warning disable CA1031
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ActivityBridgeFailed(nameof(OnStopped), ex.Message);
         }

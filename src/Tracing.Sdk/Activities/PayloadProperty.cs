@@ -56,9 +56,7 @@ public sealed class PayloadProperty<T>
         {
             return cache.Property?.GetValue(payload) as T;
         }
-#pragma warning disable CA1031 // A payload of an unexpected shape is ignored, never thrown into the application.
         catch
-#pragma warning restore CA1031
         {
             return null;
         }

@@ -18,14 +18,27 @@ public sealed class ConsoleExporter : SpanExporter
     public const int MaxPendingSpans = 10_000;
 
     private readonly TextWriter? _writer;
+    private readonly bool _verbose;
     private readonly Dictionary<TraceId, List<SpanData>> _pending = [];
     private readonly List<TraceId> _order = [];
     private readonly Lock _lock = new();
     private int _pendingSpans;
 
-    /// <summary>Creates the exporter.</summary>
+    /// <summary>Creates the exporter, which draws the compact waterfall (80 columns, every attribute and event).</summary>
     /// <param name="writer">Where to write; default the console's standard output at the time of writing.</param>
-    public ConsoleExporter(TextWriter? writer = null) => _writer = writer;
+    public ConsoleExporter(TextWriter? writer = null)
+        : this(writer, verbose: false)
+    {
+    }
+
+    /// <summary>Creates the exporter.</summary>
+    /// <param name="writer">Where to write, or null for the console's standard output at the time of writing.</param>
+    /// <param name="verbose">True to draw the verbose waterfall (see <see cref="WaterfallFormatter.Format(Trace, bool)"/>).</param>
+    public ConsoleExporter(TextWriter? writer, bool verbose)
+    {
+        _writer = writer;
+        _verbose = verbose;
+    }
 
     /// <inheritdoc/>
     public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken)
@@ -99,7 +112,7 @@ public sealed class ConsoleExporter : SpanExporter
             {
                 lock (writer)
                 {
-                    writer.WriteLine(WaterfallFormatter.Format(trace));
+                    writer.WriteLine(WaterfallFormatter.Format(trace, _verbose));
                 }
             }
         }

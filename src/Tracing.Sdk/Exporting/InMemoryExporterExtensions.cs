@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
-
-namespace Tracing.Sdk.Exporting;
-
+using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Processing;
+
+namespace Tracing.Sdk;
 
 /// <summary>Adds the in-memory exporter to a provider.</summary>
 public static class InMemoryExporterExtensions

@@ -1,21 +1,29 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 
 namespace Tracing.Sdk.Exporting;
 
 /// <summary>
-/// Draws a <see cref="Trace"/> as a waterfall that fits an 80-column terminal: one line per span, indented under its
-/// parent, with a bar on a time axis shared by the whole trace, its duration and status; below it the span's key
-/// attributes and the spans it follows from.
+/// Draws a <see cref="Trace"/> as a waterfall: one line per span, indented under its parent, with a bar on a time axis
+/// shared by the whole trace, its duration and status; under each span every attribute (the well-known ones first),
+/// its status description, the spans it follows from or links to, and one line per event with the event's attributes.
 /// </summary>
+/// <remarks>
+/// The compact form (the default) fits an 80-column terminal: details flow onto as many lines as they need, and only a
+/// single value too long for a line (a long URL, a stack trace) is cut, with "…". The verbose form never cuts a value
+/// (lines may then be longer), and adds each span's ids and instrumentation scope, the links' ids and attributes, event
+/// time stamps and dropped counts, and the resource's attributes.
+/// </remarks>
 public static class WaterfallFormatter
 {
     private const int NameWidth = 30;
     private const int BarWidth = 30;
     private const int Width = 80;
 
-    // Attributes worth a glance in a timeline, in display order.
+    // Attributes worth a glance in a timeline, shown first and in this order; every other attribute follows in the
+    // order it was recorded.
     private static readonly string[] s_keyAttributes =
     [
         "http.request.method", "http.route", "url.full", "url.path", "http.response.status_code", "server.address",
@@ -23,9 +31,17 @@ public static class WaterfallFormatter
         "messaging.system", "error.type",
     ];
 
+    /// <summary>Formats one trace in the compact form, which fits 80 columns.</summary>
+    /// <param name="trace">The trace.</param>
+    public static string Format(Trace trace) => Format(trace, verbose: false);
+
     /// <summary>Formats one trace.</summary>
     /// <param name="trace">The trace.</param>
-    public static string Format(Trace trace)
+    /// <param name="verbose">
+    /// False for the compact form (80 columns, over-long values cut); true to cut nothing and add ids, scopes, link
+    /// details, event time stamps, dropped counts and the resource.
+    /// </param>
+    public static string Format(Trace trace, bool verbose)
     {
         ArgumentNullException.ThrowIfNull(trace);
         var sb = new StringBuilder();
@@ -34,12 +50,23 @@ public static class WaterfallFormatter
         string? service = trace.Roots.Count > 0 ? trace.Roots[0].Span.Resource.ServiceName : null;
 
         string header = $"trace {trace.TraceId} · {trace.Nodes.Count} span{(trace.Nodes.Count == 1 ? "" : "s")} · {FormatDuration(total)}";
-        if (service is not null && header.Length + service.Length + 3 <= Width)
+        if (service is not null && (verbose || header.Length + service.Length + 3 <= Width))
         {
             header += " · " + service;
         }
 
         sb.AppendLine(header);
+        if (verbose && trace.Roots.Count > 0)
+        {
+            var resource = new List<string>();
+            foreach (var kv in trace.Roots[0].Span.Resource.Attributes)
+            {
+                resource.Add(kv.Key + "=" + kv.Value.ToString());
+            }
+
+            Flow(sb, "resource: ", resource, verbose);
+        }
+
         sb.Append(Pad("span", NameWidth)).Append(' ')
           .Append(Axis(total)).Append(' ')
           .Append("duration").AppendLine();
@@ -48,7 +75,7 @@ public static class WaterfallFormatter
         {
             var span = node.Span;
             string prefix = TreePrefix(node);
-            sb.Append(Pad(prefix + span.Name, NameWidth)).Append(' ');
+            sb.Append(verbose ? (prefix + span.Name).PadRight(NameWidth) : Pad(prefix + span.Name, NameWidth)).Append(' ');
             sb.Append(Bar(span.StartTimeUnixNano - start, span.EndTimeUnixNano - start, total)).Append(' ');
             sb.Append(FormatDuration(span.EndTimeUnixNano - span.StartTimeUnixNano).PadLeft(8));
             if (span.Status.Code == StatusCode.Error)
@@ -58,20 +85,27 @@ public static class WaterfallFormatter
 
             sb.AppendLine();
 
-            string details = Details(trace, node);
-            if (details.Length > 0)
+            string indent = ChildIndent(node) + "  ";
+            Flow(sb, indent, Details(trace, node, verbose), verbose);
+            foreach (var e in span.Events)
             {
-                string indent = ChildIndent(node) + "  ";
-                sb.Append(Truncate(indent + details, Width - 1)).AppendLine();
+                var parts = new List<string> { "• " + EventTime(e.TimestampUnixNano - span.StartTimeUnixNano, e, verbose) + " " + e.Name };
+                AddAttributes(parts, e.Attributes);
+                if (verbose && e.DroppedAttributeCount > 0)
+                {
+                    parts.Add($"({e.DroppedAttributeCount} attributes dropped)");
+                }
+
+                Flow(sb, indent, parts, verbose);
             }
         }
 
         return sb.ToString();
     }
 
-    private static string Details(Trace trace, TraceNode node)
+    private static List<string> Details(Trace trace, TraceNode node, bool verbose)
     {
-        var parts = new StringBuilder();
+        var parts = new List<string>();
         var span = node.Span;
 
         // In a trace that crosses services, name the service where it changes.
@@ -79,34 +113,151 @@ public static class WaterfallFormatter
         string? parentService = node.Parent?.Span.Resource.ServiceName ?? trace.Roots[0].Span.Resource.ServiceName;
         if (service is not null && (node.Parent is null ? trace.Roots.Count > 1 : service != parentService))
         {
-            parts.Append('[').Append(service).Append(']');
+            parts.Add("[" + service + "]");
         }
 
         if (span.Kind != SpanKind.Internal)
         {
-            Append(parts, span.Kind.ToString().ToLowerInvariant());
+            parts.Add(span.Kind.ToString().ToLowerInvariant());
+        }
+
+        if (verbose)
+        {
+            parts.Add("span=" + span.SpanId.ToString());
+            if (span.ParentSpanId.IsValid)
+            {
+                parts.Add("parent=" + span.ParentSpanId.ToString() + (span.HasRemoteParent ? " (remote)" : string.Empty));
+            }
+
+            parts.Add("scope=" + span.Scope.Name + (string.IsNullOrEmpty(span.Scope.Version) ? string.Empty : " " + span.Scope.Version));
         }
 
         foreach (string key in s_keyAttributes)
         {
             if (span.GetAttribute(key) is { } value)
             {
-                Append(parts, key + "=" + value);
+                parts.Add(key + "=" + value.ToString());
+            }
+        }
+
+        foreach (var kv in span.Attributes)
+        {
+            if (Array.IndexOf(s_keyAttributes, kv.Key) < 0)
+            {
+                parts.Add(kv.Key + "=" + kv.Value.ToString());
             }
         }
 
         if (span.Status.Code == StatusCode.Error && !string.IsNullOrEmpty(span.Status.Description))
         {
-            Append(parts, "error: " + span.Status.Description);
+            parts.Add("error: " + span.Status.Description);
         }
 
         foreach (var ctx in node.FollowsFrom)
         {
             var followed = ctx.TraceId == trace.TraceId ? FindBySpanId(trace, ctx.SpanId) : null;
-            Append(parts, "follows from " + (followed is null ? ctx.SpanId.ToString() : followed.Span.Name));
+            parts.Add("follows from " + (followed is null ? ctx.SpanId.ToString() : followed.Span.Name));
         }
 
-        return parts.ToString();
+        foreach (var link in span.Links)
+        {
+            // Follows-from links are already named above; the compact form shows the other links by span id.
+            if (link.IsFollowsFrom && !verbose)
+            {
+                continue;
+            }
+
+            string target = link.Context.TraceId == trace.TraceId ? link.Context.SpanId.ToString() : link.Context.TraceId + "/" + link.Context.SpanId;
+            parts.Add((link.IsFollowsFrom ? "link (follows from) " : "link ") + target);
+            if (verbose)
+            {
+                AddAttributes(parts, link.Attributes);
+            }
+        }
+
+        if (verbose)
+        {
+            if (span.DroppedAttributeCount > 0)
+            {
+                parts.Add($"({span.DroppedAttributeCount} attributes dropped)");
+            }
+
+            if (span.DroppedEventCount > 0)
+            {
+                parts.Add($"({span.DroppedEventCount} events dropped)");
+            }
+
+            if (span.DroppedLinkCount > 0)
+            {
+                parts.Add($"({span.DroppedLinkCount} links dropped)");
+            }
+        }
+
+        return parts;
+    }
+
+    private static void AddAttributes(List<string> parts, ReadOnlySpan<KeyValue> attributes)
+    {
+        foreach (var kv in attributes)
+        {
+            parts.Add(kv.Key + "=" + kv.Value.ToString());
+        }
+    }
+
+    private static string EventTime(long offsetNanos, in SpanEvent e, bool verbose)
+    {
+        string offset = "+" + FormatDuration(Math.Max(0, offsetNanos));
+        return verbose ? offset + " (" + e.Timestamp.ToString("O", CultureInfo.InvariantCulture) + ")" : offset;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="parts"/> after <paramref name="indent"/>, two spaces apart, starting a new line (with the
+    /// same indent) whenever the next part would pass column 79. A part never breaks across lines: in the compact form
+    /// one longer than a whole line is cut with "…" (and a multi-line value at its first line break); in the verbose
+    /// form it is written whole, its own line breaks continuing at the indent.
+    /// </summary>
+    private static void Flow(StringBuilder sb, string indent, List<string> parts, bool verbose)
+    {
+        if (parts.Count == 0)
+        {
+            return;
+        }
+
+        int room = Math.Max(10, Width - 1 - indent.Length);
+        int used = -1;
+        foreach (string raw in parts)
+        {
+            string part = verbose ? raw.ReplaceLineEndings(Environment.NewLine + indent + "  ") : OneLine(raw, room);
+            if (used >= 0 && used + 2 + part.Length > room)
+            {
+                sb.AppendLine();
+                used = -1;
+            }
+
+            if (used < 0)
+            {
+                sb.Append(indent).Append(part);
+                used = part.Length;
+            }
+            else
+            {
+                sb.Append("  ").Append(part);
+                used += 2 + part.Length;
+            }
+        }
+
+        sb.AppendLine();
+    }
+
+    private static string OneLine(string text, int width)
+    {
+        int newline = text.AsSpan().IndexOfAny('\r', '\n');
+        if (newline >= 0)
+        {
+            text = text[..newline].TrimEnd() + "…";
+        }
+
+        return Truncate(text, width);
     }
 
     private static TraceNode? FindBySpanId(Trace trace, SpanId spanId)
@@ -120,16 +271,6 @@ public static class WaterfallFormatter
         }
 
         return null;
-    }
-
-    private static void Append(StringBuilder sb, string part)
-    {
-        if (sb.Length > 0)
-        {
-            sb.Append("  ");
-        }
-
-        sb.Append(part);
     }
 
     private static string TreePrefix(TraceNode node)

@@ -13,7 +13,7 @@ namespace Tracing.Sdk.Processing;
 /// Queues sampled spans as they end and exports them in batches from a dedicated background thread, so the application
 /// never waits on an exporter, a lock or I/O. Follows the OpenTelemetry batch span processor: an export starts when
 /// <see cref="BatchExportProcessorOptions.MaxExportBatchSize"/> spans are waiting or
-/// <see cref="BatchExportProcessorOptions.ScheduledDelayMilliseconds"/> has passed; a span that ends while
+/// <see cref="BatchExportProcessorOptions.ScheduledDelay"/> has passed; a span that ends while
 /// <see cref="BatchExportProcessorOptions.MaxQueueSize"/> spans are waiting is dropped and counted.
 /// </summary>
 /// <remarks>
@@ -144,8 +144,8 @@ public sealed class BatchExportProcessor : SpanProcessor
     {
         MaxQueueSize = _maxQueueSize,
         MaxExportBatchSize = _maxBatch,
-        ScheduledDelayMilliseconds = _scheduledDelayMs,
-        ExportTimeoutMilliseconds = _exportTimeoutMs,
+        ScheduledDelay = TimeSpan.FromMilliseconds(_scheduledDelayMs),
+        ExportTimeout = TimeSpan.FromMilliseconds(_exportTimeoutMs),
     };
 
     /// <summary>Rings currently registered (one per producing thread that is alive or not yet drained).</summary>
@@ -358,9 +358,7 @@ public sealed class BatchExportProcessor : SpanProcessor
         {
             exporterDone = _exporter.Shutdown(Remaining(timeoutMilliseconds, sw));
         }
-#pragma warning disable CA1031 // An exporter's exception must never reach the application.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ProcessorFailed(nameof(BatchExportProcessor), nameof(SpanExporter.Shutdown), ex.Message);
         }
@@ -500,9 +498,7 @@ public sealed class BatchExportProcessor : SpanProcessor
                 Volatile.Write(ref _sleeping, 0);
             }
         }
-#pragma warning disable CA1031 // The pipeline must survive anything; a bug here must not crash the process.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ProcessorFailed(nameof(BatchExportProcessor), "exporter thread", ex.Message);
         }
@@ -607,9 +603,7 @@ public sealed class BatchExportProcessor : SpanProcessor
                 SdkEventSource.Log.ExportFailed(_exporterName, n, "exporter returned Failure");
             }
         }
-#pragma warning disable CA1031 // An exporter's exception must never stop the pipeline.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             SdkEventSource.Log.ExportFailed(_exporterName, n, ex.Message);
         }
@@ -733,9 +727,7 @@ public sealed class BatchExportProcessor : SpanProcessor
             {
                 cancel.Cancel();
             }
-#pragma warning disable CA1031 // A cancellation callback registered by the exporter must not kill the timer thread.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ExportFailed(_exporterName, 0, ex.Message);
             }

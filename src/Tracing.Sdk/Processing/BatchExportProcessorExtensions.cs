@@ -1,7 +1,8 @@
 using System;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Processing;
 
-namespace Tracing.Sdk.Processing;
+namespace Tracing.Sdk;
 
 /// <summary>Adds exporters to a provider behind a <see cref="BatchExportProcessor"/>.</summary>
 public static class BatchExportProcessorExtensions

@@ -13,26 +13,32 @@ public sealed record BatchExportProcessorOptions
     /// <summary>Default of <see cref="MaxQueueSize"/> (<c>OTEL_BSP_MAX_QUEUE_SIZE</c>).</summary>
     public const int DefaultMaxQueueSize = 2048;
 
-    /// <summary>Default of <see cref="ScheduledDelayMilliseconds"/> (<c>OTEL_BSP_SCHEDULE_DELAY</c>).</summary>
-    public const int DefaultScheduledDelayMilliseconds = 5000;
+    /// <summary>Default of <see cref="ScheduledDelay"/> (<c>OTEL_BSP_SCHEDULE_DELAY</c>, in milliseconds): 5 s.</summary>
+    public static readonly TimeSpan DefaultScheduledDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>Default of <see cref="MaxExportBatchSize"/> (<c>OTEL_BSP_MAX_EXPORT_BATCH_SIZE</c>).</summary>
     public const int DefaultMaxExportBatchSize = 512;
 
-    /// <summary>Default of <see cref="ExportTimeoutMilliseconds"/> (<c>OTEL_BSP_EXPORT_TIMEOUT</c>).</summary>
-    public const int DefaultExportTimeoutMilliseconds = 30_000;
+    /// <summary>Default of <see cref="ExportTimeout"/> (<c>OTEL_BSP_EXPORT_TIMEOUT</c>, in milliseconds): 30 s.</summary>
+    public static readonly TimeSpan DefaultExportTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The most finished spans waiting for export; spans ending while it is full are dropped and counted.</summary>
     public int MaxQueueSize { get; set; } = DefaultMaxQueueSize;
 
     /// <summary>The longest a finished span waits before an export starts.</summary>
-    public int ScheduledDelayMilliseconds { get; set; } = DefaultScheduledDelayMilliseconds;
+    public TimeSpan ScheduledDelay { get; set; } = DefaultScheduledDelay;
+
+    /// <summary><see cref="ScheduledDelay"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
+    internal int ScheduledDelayMilliseconds => (int)Math.Clamp(Math.Ceiling(ScheduledDelay.TotalMilliseconds), int.MinValue, int.MaxValue);
 
     /// <summary>The most spans in one export; an export starts as soon as this many are waiting. Capped at <see cref="MaxQueueSize"/>.</summary>
     public int MaxExportBatchSize { get; set; } = DefaultMaxExportBatchSize;
 
     /// <summary>How long one export may take before it is cancelled and its spans are counted as dropped.</summary>
-    public int ExportTimeoutMilliseconds { get; set; } = DefaultExportTimeoutMilliseconds;
+    public TimeSpan ExportTimeout { get; set; } = DefaultExportTimeout;
+
+    /// <summary><see cref="ExportTimeout"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
+    internal int ExportTimeoutMilliseconds => (int)Math.Clamp(Math.Ceiling(ExportTimeout.TotalMilliseconds), int.MinValue, int.MaxValue);
 
     /// <summary>
     /// Options read from the <c>OTEL_BSP_*</c> settings; a missing setting keeps the default, an invalid one (not a
@@ -45,9 +51,9 @@ public sealed record BatchExportProcessorOptions
         return new BatchExportProcessorOptions
         {
             MaxQueueSize = ReadPositive(getSetting, "OTEL_BSP_MAX_QUEUE_SIZE", DefaultMaxQueueSize),
-            ScheduledDelayMilliseconds = ReadPositive(getSetting, "OTEL_BSP_SCHEDULE_DELAY", DefaultScheduledDelayMilliseconds),
+            ScheduledDelay = TimeSpan.FromMilliseconds(ReadPositive(getSetting, "OTEL_BSP_SCHEDULE_DELAY", (int)DefaultScheduledDelay.TotalMilliseconds)),
             MaxExportBatchSize = ReadPositive(getSetting, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", DefaultMaxExportBatchSize),
-            ExportTimeoutMilliseconds = ReadPositive(getSetting, "OTEL_BSP_EXPORT_TIMEOUT", DefaultExportTimeoutMilliseconds),
+            ExportTimeout = TimeSpan.FromMilliseconds(ReadPositive(getSetting, "OTEL_BSP_EXPORT_TIMEOUT", (int)DefaultExportTimeout.TotalMilliseconds)),
         };
     }
 

@@ -44,9 +44,7 @@ public sealed class SimpleExportProcessor : SpanProcessor
                     SdkEventSource.Log.ExportFailed(_exporter.GetType().Name, 1, "exporter returned Failure");
                 }
             }
-#pragma warning disable CA1031 // An exporter's exception must never reach the application.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ExportFailed(_exporter.GetType().Name, 1, ex.Message);
             }

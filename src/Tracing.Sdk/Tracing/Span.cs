@@ -126,9 +126,7 @@ public readonly struct Span : IDisposable, IEquatable<Span>
         {
             stack = exception.ToString();
         }
-#pragma warning disable CA1031 // A broken ToString override must not reach the application.
         catch
-#pragma warning restore CA1031
         {
             stack = exception.StackTrace ?? string.Empty;
         }

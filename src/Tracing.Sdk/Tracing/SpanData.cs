@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using Tracing.Sdk.Processing;
 
 namespace Tracing.Sdk;
 

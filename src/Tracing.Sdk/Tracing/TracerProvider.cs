@@ -111,9 +111,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[i].OnStart(span);
             }
-#pragma warning disable CA1031 // A processor's exception must never reach the application.
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnStart), ex.Message);
             }
@@ -132,9 +130,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[0].OnEndOwned(span);
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[0].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
             }
@@ -148,9 +144,7 @@ public sealed class TracerProvider : IDisposable
             {
                 processors[i].OnEnd(span);
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(processors[i].GetType().Name, nameof(SpanProcessor.OnEnd), ex.Message);
             }
@@ -171,9 +165,7 @@ public sealed class TracerProvider : IDisposable
             {
                 ok &= p.ForceFlush(Remaining(timeoutMilliseconds, sw));
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(ForceFlush), ex.Message);
                 ok = false;
@@ -211,9 +203,7 @@ public sealed class TracerProvider : IDisposable
                 {
                     i.Dispose();
                 }
-#pragma warning disable CA1031
                 catch (Exception ex)
-#pragma warning restore CA1031
                 {
                     SdkEventSource.Log.Error($"Instrumentation {i.GetType().Name} threw on dispose: {ex.Message}");
                 }
@@ -230,9 +220,7 @@ public sealed class TracerProvider : IDisposable
             {
                 ok &= p.Shutdown(Remaining(timeoutMilliseconds, sw));
             }
-#pragma warning disable CA1031
             catch (Exception ex)
-#pragma warning restore CA1031
             {
                 SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(Shutdown), ex.Message);
                 ok = false;

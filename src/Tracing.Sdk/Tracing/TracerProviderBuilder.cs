@@ -201,9 +201,7 @@ public sealed class TracerProviderBuilder
             using var process = Process.GetCurrentProcess();
             return "unknown_service:" + process.ProcessName;
         }
-#pragma warning disable CA1031 // Some sandboxes forbid reading the process name.
         catch
-#pragma warning restore CA1031
         {
             return "unknown_service";
         }

@@ -203,7 +203,9 @@ public class ActivityBridgeTests
         Assert.Equal(new long[] { 1, 2 }, span.GetAttribute("ia")!.Value.AsLongArray());
         Assert.Equal("evt", span.Events[0].Name);
         Assert.Equal("v", span.Events[0].Attributes[0].Value.AsString());
-        Assert.Equal(linked.SpanId, span.Links[0].Context.SpanId.ToActivitySpanId());
+        // Exactly one: a link given at the Activity's creation is copied once, not at start and again at stop.
+        var link = Assert.Single(span.Links.ToArray());
+        Assert.Equal(linked.SpanId, link.Context.SpanId.ToActivitySpanId());
         Assert.Equal(StatusCode.Error, span.Status.Code);
         Assert.Equal("broken", span.Status.Description);
         Assert.True(span.EndTimeUnixNano >= span.StartTimeUnixNano);

@@ -26,7 +26,7 @@ public class AllocationTests
     public void SampledSpanWithEightAttributes_NotMadeCurrent_AllocatesNothing()
     {
         var exporter = new DiscardingExporter();
-        using var provider = new TracerProviderBuilder()
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null)
             .SetSampler(Sampler.AlwaysOn)
             .AddProcessor(new SimpleExportProcessor(exporter))
             .Build();
@@ -56,7 +56,7 @@ public class AllocationTests
     [Fact]
     public void UnsampledSpan_AllocatesNothing()
     {
-        using var provider = new TracerProviderBuilder().SetSampler(Sampler.AlwaysOff).AddProcessor(new CountingProcessor()).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOff).AddProcessor(new CountingProcessor()).Build();
         var tracer = provider.GetTracer("alloc");
         long bytes = Measure(() =>
         {
@@ -74,7 +74,7 @@ public class AllocationTests
     [Fact]
     public void ChildOfAnExplicitParent_AllocatesNothing()
     {
-        using var provider = new TracerProviderBuilder().AddProcessor(new SimpleExportProcessor(new DiscardingExporter())).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(new SimpleExportProcessor(new DiscardingExporter())).Build();
         var tracer = provider.GetTracer("alloc");
         var parent = tracer.StartSpan("parent");
         long bytes = Measure(() =>

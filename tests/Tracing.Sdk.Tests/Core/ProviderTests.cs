@@ -87,7 +87,7 @@ public class ProviderTests
         var a = new FlushRecorder();
         var b = new FlushRecorder();
         var instrumentation = new Disposable();
-        var provider = new TracerProviderBuilder().AddProcessor(a).AddProcessor(b).AddInstrumentation(_ => instrumentation).Build();
+        var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(a).AddProcessor(b).AddInstrumentation(_ => instrumentation).Build();
         Assert.True(provider.ForceFlush(1000));
         Assert.Equal(1, a.Flushes);
         Assert.Equal(1, b.Flushes);
@@ -99,7 +99,7 @@ public class ProviderTests
     public void ProcessorThatThrows_NeverReachesTheApplication_AndOthersStillRun()
     {
         var spans = new List<SpanData>();
-        using var provider = new TracerProviderBuilder().AddProcessor(new ThrowingProcessor()).AddInMemoryExporter(spans).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(new ThrowingProcessor()).AddInMemoryExporter(spans).Build();
         var tracer = provider.GetTracer("t");
         using (tracer.StartSpan("s"))
         {
@@ -113,7 +113,7 @@ public class ProviderTests
     {
         var first = new List<SpanData>();
         var second = new List<SpanData>();
-        using var provider = new TracerProviderBuilder().AddInMemoryExporter(first).AddInMemoryExporter(second).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddInMemoryExporter(first).AddInMemoryExporter(second).Build();
         var tracer = provider.GetTracer("t");
         for (int i = 0; i < 3; i++)
         {

@@ -87,7 +87,7 @@ public class TraceTests
     public void ConsoleExporter_PrintsATraceWhenItsLocalRootEnds()
     {
         var output = new StringWriter();
-        using var provider = new TracerProviderBuilder().AddConsoleExporter(output).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddConsoleExporter(output).Build();
         var tracer = provider.GetTracer("t");
         using (tracer.StartActiveSpan("root"))
         {
@@ -107,7 +107,7 @@ public class TraceTests
     public void ConsoleExporter_PrintsIncompleteTracesOnFlush()
     {
         var output = new StringWriter();
-        using var provider = new TracerProviderBuilder().AddConsoleExporter(output).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddConsoleExporter(output).Build();
         var tracer = provider.GetTracer("t");
         var root = tracer.StartSpan("root still open");
         tracer.StartSpan("orphan", SpanKind.Internal, root).End();

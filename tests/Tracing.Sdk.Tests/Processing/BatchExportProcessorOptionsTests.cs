@@ -21,9 +21,9 @@ public class BatchExportProcessorOptionsTests
     {
         var options = new BatchExportProcessorOptions();
         Assert.Equal(2048, options.MaxQueueSize);
-        Assert.Equal(5000, options.ScheduledDelayMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(5000), options.ScheduledDelay);
         Assert.Equal(512, options.MaxExportBatchSize);
-        Assert.Equal(30_000, options.ExportTimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(30_000), options.ExportTimeout);
         Assert.Equal(options, BatchExportProcessorOptions.FromSettings(static _ => null));
     }
 
@@ -37,9 +37,9 @@ public class BatchExportProcessorOptionsTests
             ("OTEL_BSP_EXPORT_TIMEOUT", "1000")));
 
         Assert.Equal(4096, options.MaxQueueSize);
-        Assert.Equal(250, options.ScheduledDelayMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.ScheduledDelay);
         Assert.Equal(100, options.MaxExportBatchSize);
-        Assert.Equal(1000, options.ExportTimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), options.ExportTimeout);
     }
 
     [Theory]
@@ -70,23 +70,23 @@ public class BatchExportProcessorOptionsTests
     {
         var settings = Settings(("OTEL_BSP_MAX_QUEUE_SIZE", "300"), ("OTEL_BSP_SCHEDULE_DELAY", "700"));
         var builder = new TracerProviderBuilder().SetSettingsSource(settings);
-        using var provider = builder.AddExporter(new DiscardingExporter(), o => o.ScheduledDelayMilliseconds = 900).Build();
+        using var provider = builder.AddExporter(new DiscardingExporter(), o => o.ScheduledDelay = TimeSpan.FromMilliseconds(900)).Build();
 
         var processor = Assert.IsType<BatchExportProcessor>(Assert.Single(provider.Processors));
         var effective = processor.EffectiveOptions;
         Assert.Equal(300, effective.MaxQueueSize);
-        Assert.Equal(900, effective.ScheduledDelayMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(900), effective.ScheduledDelay);
 
         // The batch size is capped at the queue size.
         Assert.Equal(300, effective.MaxExportBatchSize);
-        Assert.Equal(30_000, effective.ExportTimeoutMilliseconds);
+        Assert.Equal(TimeSpan.FromMilliseconds(30_000), effective.ExportTimeout);
     }
 
     [Fact]
     public void Constructor_RejectsNonPositiveValuesSetInCode()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchExportProcessor(new DiscardingExporter(), new() { MaxQueueSize = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchExportProcessor(new DiscardingExporter(), new() { ExportTimeoutMilliseconds = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchExportProcessor(new DiscardingExporter(), new() { ExportTimeout = TimeSpan.FromMilliseconds(-1) }));
     }
 
     private sealed class ConfigurationWarnings : EventListener

@@ -85,7 +85,7 @@ public class BatchExportProcessorTests
         const int QueueSize = 64;
         const int BatchSize = 16;
         var exporter = new GatedExporter();
-        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = QueueSize, MaxExportBatchSize = BatchSize, ExportTimeoutMilliseconds = 600_000 });
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = QueueSize, MaxExportBatchSize = BatchSize, ExportTimeout = TimeSpan.FromMilliseconds(600_000) });
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
 
@@ -122,7 +122,7 @@ public class BatchExportProcessorTests
     public void ForceFlush_ExportsEverySpanEndedBeforeTheCall_WhileOtherThreadsKeepProducing()
     {
         var exporter = new CountingExporter();
-        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 1 << 16, ScheduledDelayMilliseconds = 60_000 });
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 1 << 16, ScheduledDelay = TimeSpan.FromMilliseconds(60_000) });
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
         using var stop = new ManualResetEventSlim(false);
@@ -304,7 +304,7 @@ public class BatchExportProcessorTests
     public void SlowExporter_SeesItsTokenCancelledAtTheTimeout_AndThePipelineContinues()
     {
         var exporter = new SlowOnceExporter();
-        var processor = new BatchExportProcessor(exporter, new() { ExportTimeoutMilliseconds = 100 });
+        var processor = new BatchExportProcessor(exporter, new() { ExportTimeout = TimeSpan.FromMilliseconds(100) });
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
 
@@ -327,7 +327,7 @@ public class BatchExportProcessorTests
     public void HangingExporter_IsAbandonedAfterTheTimeout_ItsRecordsAreNotRecycled_AndThePipelineContinues()
     {
         var exporter = new HangOnceExporter();
-        var processor = new BatchExportProcessor(exporter, new() { ExportTimeoutMilliseconds = 100 });
+        var processor = new BatchExportProcessor(exporter, new() { ExportTimeout = TimeSpan.FromMilliseconds(100) });
         var provider = Build(processor);
         try
         {
@@ -406,7 +406,7 @@ public class BatchExportProcessorTests
     public void FullBatch_IsExportedWithoutWaitingForTheScheduledDelay()
     {
         var exporter = new CountingExporter();
-        var processor = new BatchExportProcessor(exporter, new() { MaxExportBatchSize = 8, ScheduledDelayMilliseconds = int.MaxValue });
+        var processor = new BatchExportProcessor(exporter, new() { MaxExportBatchSize = 8, ScheduledDelay = TimeSpan.FromMilliseconds(int.MaxValue) });
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
         for (int i = 0; i < 64; i++)

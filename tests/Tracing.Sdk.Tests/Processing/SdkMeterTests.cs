@@ -9,6 +9,7 @@ using Xunit;
 
 namespace Tracing.Sdk.Tests.Processing;
 
+[Collection(SdkMeterCollection.Name)]
 public class SdkMeterTests
 {
     private sealed class Readings : IDisposable
@@ -49,16 +50,17 @@ public class SdkMeterTests
     }
 
     [Fact]
-    public void Meter_PublishesSpanCountsAndExportOutcomes()
+    public void Meter_PublishesSpanCountsAndExportOutcomes_AndEachDropReasonsOwnCount()
     {
-        // Other test classes run in parallel and use the same process-wide meter, so compare growth, not totals.
+        // The meter is process-wide; this class runs alone (see SdkMeterCollection), so its growth is this test's alone.
         using var readings = new Readings();
         var before = readings.Collect();
+
+        // Export failures: the first export (10 spans) throws.
         var exporter = new ThrowOnceExporter();
         var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 16, MaxExportBatchSize = 16 });
         using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOn).AddProcessor(processor).Build();
         var tracer = provider.GetTracer("test");
-
         for (int i = 0; i < 10; i++)
         {
             tracer.StartSpan("failed").End();
@@ -71,27 +73,48 @@ public class SdkMeterTests
         }
 
         Assert.True(provider.ForceFlush(30_000));
+
+        // A full queue: the exporter is held while 100 spans end into a queue of 4.
+        var gated = new GatedExporter();
+        var full = new BatchExportProcessor(gated, new() { MaxQueueSize = 4, MaxExportBatchSize = 4 });
+        using var fullProvider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOn).AddProcessor(full).Build();
+        var fullTracer = fullProvider.GetTracer("test");
+        for (int i = 0; i < 100; i++)
+        {
+            fullTracer.StartSpan("queued").End();
+        }
+
+        gated.Gate.Set();
+        Assert.True(fullProvider.ForceFlush(30_000));
+
         SdkMeter.AddExportRetries(3);
         var after = readings.Collect();
 
         long Growth(string key) => after.GetValueOrDefault(key) - before.GetValueOrDefault(key);
-        Assert.True(Growth("tracing.sdk.span.started") >= 15);
-        Assert.True(Growth("tracing.sdk.span.ended") >= 15);
-        Assert.True(Growth("tracing.sdk.span.exported") >= 5);
-        Assert.True(Growth("tracing.sdk.export.attempts") >= 2);
-        Assert.True(Growth("tracing.sdk.export.failures") >= 1);
-        Assert.True(Growth("tracing.sdk.span.dropped|reason=export_failure") >= 10);
-        Assert.True(Growth("tracing.sdk.export.retries") >= 3);
-        Assert.Contains("tracing.sdk.span.dropped|reason=queue_full", after.Keys);
-        Assert.Contains("tracing.sdk.span.dropped|reason=shutdown", after.Keys);
-        Assert.Contains("tracing.sdk.queue.depth", after.Keys);
-
-        // The processor's own counts are exact.
         var stats = processor.GetStats();
+        var fullStats = full.GetStats();
         Assert.Equal(5, stats.Exported);
         Assert.Equal(10, stats.DroppedExportFailure);
+        Assert.Equal(0, stats.DroppedShutdown);
+        Assert.Equal(0, stats.DroppedQueueFull);
         Assert.Equal(1, stats.ExportFailures);
         Assert.Equal(2, stats.ExportAttempts);
+        Assert.True(fullStats.DroppedQueueFull > 0, "the held exporter should have made the queue overflow");
+        Assert.Equal(0, fullStats.DroppedExportFailure);
+        Assert.Equal(0, fullStats.DroppedShutdown);
+        Assert.Equal(100, fullStats.Exported + fullStats.DroppedQueueFull);
+
+        // Each reason carries exactly its own count; the other instruments add up what the two processors did.
+        Assert.Equal(10, Growth("tracing.sdk.span.dropped|reason=export_failure"));
+        Assert.Equal(0, Growth("tracing.sdk.span.dropped|reason=shutdown"));
+        Assert.Equal(fullStats.DroppedQueueFull, Growth("tracing.sdk.span.dropped|reason=queue_full"));
+        Assert.Equal(5 + fullStats.Exported, Growth("tracing.sdk.span.exported"));
+        Assert.Equal(115, Growth("tracing.sdk.span.started"));
+        Assert.Equal(115, Growth("tracing.sdk.span.ended"));
+        Assert.Equal(stats.ExportAttempts + fullStats.ExportAttempts, Growth("tracing.sdk.export.attempts"));
+        Assert.Equal(1, Growth("tracing.sdk.export.failures"));
+        Assert.Equal(3, Growth("tracing.sdk.export.retries"));
+        Assert.Contains("tracing.sdk.queue.depth", after.Keys);
     }
 
     [Fact]
@@ -111,4 +134,14 @@ public class SdkMeterTests
         Assert.Equal(100, counts.EndedForTest - endedBefore);
         open.End();
     }
+}
+
+/// <summary>
+/// Tests that read the process-wide meter run alone, after the parallel ones: only then is the growth of a reading the
+/// test's own, exactly.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SdkMeterCollection
+{
+    public const string Name = "SdkMeter";
 }

@@ -140,12 +140,6 @@ internal sealed class SlowOnceExporter : SpanExporter
     }
 }
 
-/// <summary>Accepts and forgets every batch.</summary>
-internal sealed class DiscardingExporter : SpanExporter
-{
-    public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken) => ExportResult.Success;
-}
-
 /// <summary>Records every span but samples none.</summary>
 internal sealed class RecordOnlySampler : Sampler
 {

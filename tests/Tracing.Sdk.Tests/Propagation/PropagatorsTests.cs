@@ -84,7 +84,7 @@ public class PropagatorsTests
     public void Inject_WritesTheCurrentSpanAndBaggage()
     {
         var spans = new List<SpanData>();
-        using var provider = new TracerProviderBuilder().AddInMemoryExporter(spans).Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddInMemoryExporter(spans).Build();
         var tracer = provider.GetTracer("test");
         var carrier = Carrier.Of();
         var previous = Baggage.Current;

@@ -133,7 +133,7 @@ public class TracingDistributedContextPropagatorTests
     [Fact]
     public void Inject_WithoutAnActivity_WritesTheCurrentSpan()
     {
-        using var provider = new TracerProviderBuilder().Build();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).Build();
         var propagator = new TracingDistributedContextPropagator(Propagators.Default);
         var carrier = Carrier.Of();
 
