@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Tracing.Sdk.Extensions.Hosting;
 using Tracing.Sdk.Propagation;
 
@@ -44,6 +45,7 @@ public static class TracingServiceCollectionExtensions
             var settings = new TracingSettings(sp.GetService<IConfiguration>());
             builder.SetSettingsSource(settings.Get);
             TracerProviderBuilderServices.SetServiceProvider(builder, sp);
+            SamplingReload.Install(builder, sp.GetService<IConfiguration>(), sp.GetService<ILoggerFactory>());
             foreach (var configuration in sp.GetServices<TracingConfiguration>())
             {
                 configuration.Configure(sp, builder);
