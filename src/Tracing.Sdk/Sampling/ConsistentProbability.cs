@@ -18,8 +18,9 @@ internal static class ConsistentProbability
 
     public const ulong RandomnessMask = NeverSample - 1;
 
-    /// <summary>The rejection threshold for <paramref name="ratio"/>: <c>(1 - ratio) * 2^56</c>, exact in a double.</summary>
-    public static ulong ThresholdFor(double ratio) => ratio >= 1 ? 0 : ratio <= 0 ? NeverSample : (ulong)((1.0 - ratio) * NeverSample);
+    /// <summary>The rejection threshold for <paramref name="ratio"/>: <c>(1 - ratio) * 2^56</c>.</summary>
+    /// <remarks>Computed as <c>2^56 - round(ratio * 2^56)</c>: scaling by a power of two is exact, so only one rounding happens.</remarks>
+    public static ulong ThresholdFor(double ratio) => ratio >= 1 ? 0 : ratio <= 0 ? NeverSample : NeverSample - (ulong)Math.Round(ratio * NeverSample);
 
     /// <summary>The probability a threshold stands for.</summary>
     public static double RatioOf(ulong threshold) => 1.0 - ((double)threshold / NeverSample);
