@@ -72,6 +72,9 @@ public sealed class JaegerRemoteSampler : Sampler, IDisposable
     /// <summary>How many polls failed (no answer, an error status, or an answer that is not a strategy).</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
+    /// <summary>Whether the polling loop still runs (false once disposed).</summary>
+    internal bool IsPolling => !_poller.IsCompleted;
+
     /// <summary>Completes when the first poll has completed, whatever its outcome.</summary>
     public Task FirstPoll => _firstPoll.Task;
 

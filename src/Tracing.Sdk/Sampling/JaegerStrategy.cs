@@ -52,6 +52,12 @@ internal sealed class JaegerStrategy : Sampler
             return single.ShouldSample(parameters);
         }
 
+        if (parameters.Kind == SpanKind.Server && parameters.HttpRoute is null && parameters.HttpMethod is not null)
+        {
+            // An HTTP server span's operation name is "{method} {route}", known once routing has chosen the endpoint.
+            return SamplingResult.Deferred;
+        }
+
         string name = parameters.Name ?? string.Empty;
         if (_operations!.TryGetValue(name, out var sampler) || _lazyOperations!.TryGetValue(name, out sampler))
         {
