@@ -190,4 +190,30 @@ public class JaegerRemoteSamplerTests
             await app.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task ThePollsThemselves_AreNotTraced_ByTheHttpClientInstrumentation()
+    {
+        await using var server = await StrategyServer.StartAsync();
+        var spans = new List<SpanData>();
+        var sampler = new JaegerRemoteSampler(new JaegerRemoteSamplerOptions { Endpoint = server.Address, ServiceName = "quiet", PollingInterval = TimeSpan.FromMilliseconds(100), InitialSamplingRate = 1 });
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetSampler(Sampler.AlwaysOn).AddHttpClientInstrumentation().AddInMemoryExporter(spans).Build())
+        {
+            using (sampler)
+            {
+                Waiting.Until(() => sampler.Polls >= 3, "three polls");
+            }
+
+            // The instrumentation does trace an ordinary call to the same server (so the check above means something).
+            using var http = new HttpClient();
+            (await http.GetAsync(new Uri(server.Address, "/sampling?service=app"))).EnsureSuccessStatusCode();
+            Waiting.Until(() => { lock (spans) { return spans.Count >= 1; } }, "the application's own call");
+        }
+
+        lock (spans)
+        {
+            var call = Assert.Single(spans);
+            Assert.Equal(SpanKind.Client, call.Kind);
+        }
+    }
 }
