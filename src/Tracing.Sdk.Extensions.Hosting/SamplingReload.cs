@@ -88,7 +88,9 @@ internal sealed class SamplingReload : IDisposable
     {
         if (!ReferenceEquals(provider.Sampler, _sampler))
         {
-            return null; // A sampler set in code replaced ours: it stays.
+            // A sampler set in code replaced ours: it stays, and ours (a remote sampler's poller) is stopped.
+            DisposeOwned(_sampler.Current);
+            return null;
         }
 
         _subscription = ChangeToken.OnChange(_configuration.GetReloadToken, Reload);
