@@ -35,6 +35,7 @@ internal sealed class SamplingReload : IDisposable
     private readonly ReloadableSampler _sampler;
     private readonly object _lock = new();
     private IDisposable? _subscription;
+    private string _settingsKey;
     private bool _disposed;
 
     private SamplingReload(IConfiguration configuration, ILogger? logger, Sampler initial)
@@ -42,6 +43,7 @@ internal sealed class SamplingReload : IDisposable
         _configuration = configuration;
         _logger = logger;
         _sampler = new ReloadableSampler(initial);
+        _settingsKey = SettingsKey(configuration);
     }
 
     /// <summary>The sampler the builder is given: the reloadable one.</summary>
@@ -107,6 +109,15 @@ internal sealed class SamplingReload : IDisposable
                 return;
             }
 
+            // Only the sampling settings matter: a reload that changed other keys (log levels) must not rebuild
+            // the sampler, which would reset a remote sampler's fetched strategy to its initial rate.
+            string key = SettingsKey(_configuration);
+            if (key == _settingsKey)
+            {
+                return;
+            }
+
+            _settingsKey = key;
             if (!TryRead(_configuration, out var next, out string? error))
             {
                 if (_logger is not null)
@@ -118,10 +129,9 @@ internal sealed class SamplingReload : IDisposable
             }
 
             var previous = _sampler.Current;
-            if (previous.Description == next.Description)
+            if (previous.Description == next.Description && !Owns(next))
             {
-                (next as IDisposable)?.Dispose();
-                return;
+                return; // The same sampler, written differently.
             }
 
             _sampler.Swap(next);
@@ -144,8 +154,36 @@ internal sealed class SamplingReload : IDisposable
         }
     }
 
+    // A remote sampler's settings (endpoint, interval) are not all in its description: a changed one always replaces it.
+    private static bool Owns(Sampler sampler) => sampler is IDisposable || (sampler as ParentBasedSampler)?.Root is IDisposable;
+
     private static void DisposeOwned(Sampler sampler)
         => ((sampler as IDisposable) ?? ((sampler as ParentBasedSampler)?.Root as IDisposable))?.Dispose();
+
+    /// <summary>Everything the sampler is built from, as one string: equal strings build equal samplers.</summary>
+    internal static string SettingsKey(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(SectionPath);
+        var parts = new List<string>();
+        if (section.Exists())
+        {
+            foreach (var kv in section.AsEnumerable())
+            {
+                parts.Add(kv.Key + "=" + kv.Value);
+            }
+
+            parts.Sort(StringComparer.Ordinal);
+        }
+        else
+        {
+            var settings = new TracingSettings(configuration);
+            parts.Add(settings.Get("OTEL_TRACES_SAMPLER") ?? string.Empty);
+            parts.Add(settings.Get("OTEL_TRACES_SAMPLER_ARG") ?? string.Empty);
+            parts.Add(settings.Get("OTEL_SERVICE_NAME") ?? string.Empty);
+        }
+
+        return string.Join("\n", parts);
+    }
 
     /// <summary>The sampler the configuration describes now; false (with the reason) when it is invalid.</summary>
     internal static bool TryRead(IConfiguration configuration, out Sampler sampler, out string? error)
