@@ -290,4 +290,65 @@ public class SamplingTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task ASamplerSetInCode_WinsOverTheConfiguration_AndIsNeverReplacedByAReload()
+    {
+        ConfigurationManager? configuration = null;
+        var (app, _, _) = await StartAsync(c =>
+        {
+            configuration = c;
+            c["Tracing:Sampling:Default:Ratio"] = "0";
+        }, b => b.SetSampler(Sampler.AlwaysOn));
+        try
+        {
+            var provider = app.Services.GetRequiredService<TracerProvider>();
+            Assert.Equal("AlwaysOnSampler", provider.Sampler.Description);
+            configuration!["Tracing:Sampling:Default:Ratio"] = "0.5";
+            Assert.Equal("AlwaysOnSampler", provider.Sampler.Description);
+        }
+        finally
+        {
+            await StopAsync(app);
+        }
+    }
+
+    [Fact]
+    public async Task AnUpstreamServiceRatio_TravelsAsOtTh_AndTheDownstreamServiceFollowsIt()
+    {
+        // Downstream: consistent, parent-based, would take everything. Upstream: a quarter of its traces, calling
+        // downstream through the HttpClient instrumentation, which writes traceparent and tracestate (ot=th:c).
+        var (down, downAddress, downSpans) = await StartAsync(null, b => b.SetSampler(Sampler.ConsistentParentBased(1.0)));
+        var (up, upAddress, upSpans) = await StartAsync(null, b => b.SetSampler(Sampler.ParentBased(Sampler.TraceIdRatio(0.25))).AddHttpClientInstrumentation());
+        try
+        {
+            var tracer = up.Services.GetRequiredService<TracerProvider>().GetTracer("upstream");
+            using var http = new HttpClient();
+            int sampled = 0;
+            for (int i = 0; i < 200; i++)
+            {
+                using var scope = tracer.StartActiveSpan("job", SpanKind.Internal);
+                if (scope.Span.Context.IsSampled)
+                {
+                    sampled++;
+                }
+
+                await SendAsync(http, HttpMethod.Get, new Uri(downAddress, "/other"));
+            }
+
+            Assert.InRange(sampled, 1, 199);
+            Waiting.Until(() => Snapshot(downSpans).Length >= sampled, "the downstream spans of the sampled traces");
+            var downstream = Snapshot(downSpans);
+            Assert.Equal(sampled, downstream.Length);
+            Assert.All(downstream, s => Assert.Equal("ot=th:c", s.Context.TraceState?.ToString()));
+            Waiting.Until(() => Snapshot(upSpans).Count(s => s.Name == "job") >= sampled, "the upstream spans");
+            var upstreamTraces = Snapshot(upSpans).Where(s => s.Name == "job").Select(s => s.TraceId).ToHashSet();
+            Assert.All(downstream, s => Assert.Contains(s.TraceId, upstreamTraces));
+        }
+        finally
+        {
+            await StopAsync(up);
+            await StopAsync(down);
+        }
+    }
 }
