@@ -59,8 +59,10 @@ internal sealed class SamplingReload : IDisposable
     /// </summary>
     public static void Install(TracerProviderBuilder builder, IConfiguration? configuration, ILoggerFactory? loggers)
     {
-        if (configuration is null || !NamesSampler(configuration))
+        if (configuration is null || !NamesSampler(configuration)
+            || string.Equals(new TracingSettings(configuration).Get("OTEL_SDK_DISABLED")?.Trim(), "true", StringComparison.OrdinalIgnoreCase))
         {
+            // A disabled SDK samples nothing and never starts instrumentations: building a sampler (a remote one polls) would leak it.
             return;
         }
 
