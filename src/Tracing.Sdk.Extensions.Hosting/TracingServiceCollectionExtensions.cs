@@ -55,6 +55,7 @@ public static class TracingServiceCollectionExtensions
             var settings = new TracingSettings(sp.GetService<IConfiguration>());
             builder.SetSettingsSource(settings.Get);
             TracerProviderBuilderServices.SetServiceProvider(builder, sp);
+            SamplingReload.Install(builder, sp.GetService<IConfiguration>(), sp.GetService<ILoggerFactory>());
             foreach (var configuration in sp.GetServices<TracingConfiguration>())
             {
                 configuration.Configure(sp, builder);

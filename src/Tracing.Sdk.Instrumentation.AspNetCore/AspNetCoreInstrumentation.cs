@@ -32,6 +32,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
     private const string ActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
     private const string StartEvent = "Microsoft.AspNetCore.Hosting.HttpRequestIn.Start";
     private const string StopEvent = "Microsoft.AspNetCore.Hosting.HttpRequestIn.Stop";
+    private const string EndpointMatchedEvent = "Microsoft.AspNetCore.Routing.EndpointMatched";
     private const string HostingUnhandledException = "Microsoft.AspNetCore.Hosting.UnhandledException";
     private const string DiagnosticsUnhandledException = "Microsoft.AspNetCore.Diagnostics.UnhandledException";
 
@@ -107,7 +108,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         // A request that arrives in a suppressed flow (a host started inside SuppressInstrumentationScope) gets no
         // Activity from this subscription; one already started still reports its end.
         ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
-        StopEvent or HostingUnhandledException or DiagnosticsUnhandledException => true,
+        StopEvent or EndpointMatchedEvent or HostingUnhandledException or DiagnosticsUnhandledException => true,
         _ => false,
     };
 
@@ -148,6 +149,13 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
                     if (value.Value is HttpContext startContext)
                     {
                         OnStart(startContext);
+                    }
+
+                    break;
+                case EndpointMatchedEvent:
+                    if (value.Value is HttpContext matchedContext)
+                    {
+                        CompleteDeferredSampling(matchedContext);
                     }
 
                     break;
@@ -266,6 +274,15 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             return;
         }
 
+        if (span.IsRecording && !span.Context.IsSampled)
+        {
+            // A request no endpoint matched never had its deferred decision completed: decide now, with no route.
+            if (CompleteDeferredSampling(context) is { Context.IsValid: true } completed)
+            {
+                span = completed;
+            }
+        }
+
         ActivitySpans.Detach(activity);
         if (!span.IsRecording || span.Context.SpanId.ToActivitySpanId() != activity.SpanId)
         {
@@ -315,6 +332,37 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         {
             span.End(new DateTimeOffset(DateTime.UnixEpoch.Ticks + (end / 100), TimeSpan.Zero));
         }
+    }
+
+    /// <summary>
+    /// Completes a root decision that a sampler deferred until the route was known (<see cref="Sampling.SamplingResult.Deferred"/>):
+    /// the sampler sees the start attributes plus <c>http.route</c> (empty when no route endpoint matched). Runs when
+    /// routing has chosen the endpoint, before the endpoint's handler starts any child span.
+    /// </summary>
+    private Span CompleteDeferredSampling(HttpContext context)
+    {
+        var activity = ActivityOf(context);
+        if (activity is null || !ActivitySpans.TryGetSpan(activity, out var span, out var owner) || !ReferenceEquals(owner, _provider)
+            || !span.IsRecording || span.Context.IsSampled)
+        {
+            return default;
+        }
+
+        var request = context.Request;
+        string method = MethodOf(request.Method, out bool known);
+        string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } raw } ? raw : string.Empty;
+        var host = request.Host;
+        ReadOnlySpan<KeyValue> attributes =
+        [
+            new("http.request.method", method),
+            new("url.scheme", request.Scheme),
+            new("url.path", request.Path.HasValue ? request.Path.Value : "/"),
+            new("server.address", host.Host),
+            new("server.port", host.Port ?? (request.IsHttps ? 443 : 80)),
+            new("http.route", route),
+        ];
+        string name = route.Length > 0 ? _spanNames.NameOf(known ? method : "HTTP", route) : (known ? method : "HTTP");
+        return ActivitySpans.CompleteSampling(activity, name, attributes);
     }
 
     private static void NameGrpcCall(Span span, Activity activity, string grpcMethod)

@@ -45,6 +45,7 @@ internal sealed class ActivitySourceBridge : IDisposable
     {
         _provider = provider;
         _filter = new ActivitySourceFilter(sources);
+        UnregisteredSourceWatch.Register(_filter);
         ActivitySpans.EnableInterop();
         _listener = new ActivityListener
         {
@@ -56,7 +57,11 @@ internal sealed class ActivitySourceBridge : IDisposable
         ActivitySource.AddActivityListener(_listener);
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        UnregisteredSourceWatch.Unregister(_filter);
+        _listener.Dispose();
+    }
 
     private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
     {

@@ -246,6 +246,56 @@ public static class ActivitySpans
         return true;
     }
 
+    /// <summary>
+    /// Completes a deferred sampling decision (<see cref="SamplingResult.Deferred"/>) for the span tied to
+    /// <paramref name="activity"/>: the provider's sampler is asked again with <paramref name="attributes"/> (which
+    /// should repeat the start attributes and add what is now known, such as <c>http.route</c>). When it says
+    /// sample, the span, its Activity and its tie become sampled, so spans started under it from now on follow; any
+    /// other answer leaves the span recorded but unsampled, and it is never exported. Does nothing (and returns the
+    /// tied span) when the span's decision was not deferred. Call it before the handler starts child spans — the
+    /// ASP.NET Core instrumentation calls it when routing has chosen the endpoint.
+    /// </summary>
+    /// <param name="activity">The Activity the span is tied to.</param>
+    /// <param name="name">The span name as it is now known.</param>
+    /// <param name="attributes">What the sampler sees: the start attributes and the late ones.</param>
+    /// <returns>The span after the decision, or <see cref="Span.Invalid"/> when no span is tied.</returns>
+    public static Span CompleteSampling(Activity activity, string name, ReadOnlySpan<KeyValue> attributes)
+    {
+        if (activity is null || !s_ties.TryGetValue(activity, out var tie))
+        {
+            return default;
+        }
+
+        var span = tie.Span;
+        if (span.LiveData is not { SamplingDeferred: true } data || data.Provider is not { } provider)
+        {
+            return span;
+        }
+
+        data.SamplingDeferred = false;
+        var context = span.Context;
+        SpanContext parent = data.ParentSpanId.IsValid
+            ? new SpanContext(context.TraceId, data.ParentSpanId, data.DeferredParentFlags, context.TraceState, data.HasRemoteParent)
+            : default;
+        var sampling = provider.Sampler.ShouldSample(new SamplingParameters(parent, context.TraceId, name ?? data.Name, data.Kind, attributes));
+        if (sampling.Decision != SamplingDecision.RecordAndSample)
+        {
+            return span;
+        }
+
+        var sampled = new SpanContext(context.TraceId, context.SpanId, context.TraceFlags | TraceFlags.Sampled, sampling.TraceState ?? context.TraceState);
+        data.PromoteToSampled(sampled);
+        var promoted = new Span(data, data.LiveStamp, sampled);
+        s_ties.AddOrUpdate(activity, new ActivityTie(promoted, tie.Owner));
+        activity.ActivityTraceFlags |= ActivityTraceFlags.Recorded;
+        if (sampled.TraceState is { } state)
+        {
+            activity.TraceStateString = state.ToString();
+        }
+
+        return promoted;
+    }
+
     internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;
 
     internal static SpanId SpanIdOf(Activity activity, TracerProvider provider)

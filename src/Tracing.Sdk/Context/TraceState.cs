@@ -108,6 +108,38 @@ public sealed class TraceState
         return null;
     }
 
+    /// <summary>The value of <paramref name="key"/> as a span over the stored text, without allocating; empty when absent.</summary>
+    internal ReadOnlySpan<char> GetValueSpan(string key)
+    {
+        if (_members is null && _header is { } header)
+        {
+            ReadOnlySpan<char> rest = header;
+            while (!rest.IsEmpty)
+            {
+                int comma = rest.IndexOf(',');
+                var member = comma < 0 ? rest : rest[..comma];
+                if (member.Length > key.Length && member[key.Length] == '=' && member.StartsWith(key, StringComparison.Ordinal))
+                {
+                    return member[(key.Length + 1)..];
+                }
+
+                rest = comma < 0 ? default : rest[(comma + 1)..];
+            }
+
+            return default;
+        }
+
+        foreach (var m in MemberArray)
+        {
+            if (m.Key == key)
+            {
+                return m.Value;
+            }
+        }
+
+        return default;
+    }
+
     /// <summary>
     /// A trace state with <paramref name="key"/> set to <paramref name="value"/> and moved to the front, as W3C requires of an update.
     /// When that makes more than 32 members, the right-most one is dropped.

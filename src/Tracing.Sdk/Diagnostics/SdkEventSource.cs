@@ -91,4 +91,46 @@ internal sealed class SdkEventSource : EventSource
             WriteEvent(50, where, error);
         }
     }
+
+    [Event(60, Level = EventLevel.Warning, Message = "ActivitySource '{0}' starts Activities, but no TracerProvider records it: add it with AddSource(\"{0}\") to record its spans. (Reported at most once a minute per source.)")]
+    public void UnregisteredActivitySource(string source)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(60, source);
+        }
+    }
+
+    [Event(61, Level = EventLevel.Informational, Message = "Span '{0}' of tracer '{1}' was not recorded because its parent was not sampled (sampler {2}); its children are not recorded either. (Reported at most once a minute per tracer.)")]
+    public void SpanNotRecordedParentNotSampled(string span, string tracer, string sampler)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(61, span, tracer, sampler);
+        }
+    }
+
+    [Event(62, Level = EventLevel.Warning, Message = "Remote sampler: {0}; keeping the strategy in force ({1}).")]
+    public void RemoteSamplerFailed(string reason, string strategy)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(62, reason, strategy);
+        }
+    }
+
+    [Event(63, Level = EventLevel.Informational, Message = "Remote sampler: new strategy {0}.")]
+    public void RemoteSamplerUpdated(string strategy)
+    {
+        if (IsEnabled())
+        {
+            WriteEvent(63, strategy);
+        }
+    }
+
+    protected override void OnEventCommand(EventCommandEventArgs command)
+    {
+        // The unregistered-source watch listens to every ActivitySource; it runs only while someone listens here.
+        UnregisteredSourceWatch.Update(IsEnabled(EventLevel.Warning, EventKeywords.All));
+    }
 }

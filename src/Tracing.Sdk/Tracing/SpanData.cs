@@ -211,7 +211,20 @@ public sealed class SpanData
         _parentSpanId = parentSpanId;
         _hasRemoteParent = hasRemoteParent;
         _startUnixNano = startUnixNano;
+        SamplingDeferred = false;
     }
+
+    /// <summary>
+    /// Recorded provisionally: the sampler deferred its decision until more is known about the span (the route a
+    /// server chose). Cleared once <see cref="Activities.ActivitySpans.CompleteSampling"/> decides.
+    /// </summary>
+    internal bool SamplingDeferred { get; set; }
+
+    /// <summary>The parent's trace flags, kept for the late decision of a deferred span.</summary>
+    internal TraceFlags DeferredParentFlags { get; set; }
+
+    /// <summary>Marks the span sampled after a deferred decision, with the trace state the late decision chose.</summary>
+    internal void PromoteToSampled(in SpanContext context) => _context = context;
 
     internal void SetAttribute(string key, in AttributeValue value)
     {

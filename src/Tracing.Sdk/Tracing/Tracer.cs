@@ -13,6 +13,7 @@ namespace Tracing.Sdk;
 public sealed class Tracer
 {
     private readonly TracerProvider _provider;
+    private readonly ReportGate _unsampledParentReport = new();
 
     internal Tracer(TracerProvider provider, InstrumentationScope scope)
     {
@@ -164,10 +165,33 @@ public sealed class Tracer
         var context = new SpanContext(traceId, spanId, flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
+            if (hasParent && !parent.IsSampled && SdkEventSource.Log.IsEnabled())
+            {
+                ReportUnsampledParent(name);
+            }
+
             return new Span(context);
         }
 
-        return StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, attributes, links, startUnixNano, sampling.Attributes);
+        var span = StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, attributes, links, startUnixNano, sampling.Attributes);
+        if (sampling.IsDeferred && span.Data is { } data)
+        {
+            data.SamplingDeferred = true;
+            data.DeferredParentFlags = parent.TraceFlags;
+        }
+
+        return span;
+    }
+
+    // Out of line and rate-limited (one event per tracer a minute): only reached while someone listens to the SDK's
+    // EventSource, so the span path pays one enabled-check.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReportUnsampledParent(string name)
+    {
+        if (_unsampledParentReport.TryEnter())
+        {
+            SdkEventSource.Log.SpanNotRecordedParentNotSampled(name, Scope.Name, _provider.Sampler.Description);
+        }
     }
 
     // The recording half of Start, kept out of line: inlined, its struct temporaries made Start's frame ~700 bytes, all

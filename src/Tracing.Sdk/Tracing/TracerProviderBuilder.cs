@@ -144,12 +144,20 @@ public sealed class TracerProviderBuilder
     public TracerProvider Build()
     {
         bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
-        var sampler = _sampler ?? OtelEnvironment.ReadSampler(_getSetting) ?? Sampler.ParentBased(Sampler.AlwaysOn);
+        var resource = BuildResource();
+        var sampler = _sampler ?? (disabled ? null : OtelEnvironment.ReadSampler(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
         var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
-        var provider = new TracerProvider(BuildResource(), sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
+        var provider = new TracerProvider(resource, sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
         {
             ShutdownTimeoutMilliseconds = _shutdownTimeoutMs,
         };
+
+        // A sampler that owns resources (the Jaeger remote sampler's poller) stops with the provider.
+        if ((sampler as IDisposable ?? (sampler as ParentBasedSampler)?.Root as IDisposable) is { } owned)
+        {
+            provider.AddInstrumentation(owned);
+        }
+
         if (!disabled)
         {
             foreach (var factory in _instrumentations)

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using Tracing.Sdk.Activities;
+
+namespace Tracing.Sdk.Diagnostics;
+
+/// <summary>
+/// Answers "why are there no spans from my library?": while someone listens to the SDK's EventSource at warning
+/// level, an <see cref="ActivityListener"/> watches every ActivitySource that no provider records (no
+/// <c>AddSource</c> pattern matches it) and reports, once a minute per source, one that tries to start Activities.
+/// It never makes an Activity exist (its sampling answer is <see cref="ActivitySamplingResult.None"/>). Sources the
+/// SDK's instrumentations read through their DiagnosticListeners (<c>System.*</c>, <c>Microsoft.*</c>) are not reported.
+/// Nothing runs while nobody listens.
+/// </summary>
+internal static class UnregisteredSourceWatch
+{
+    private static readonly object s_lock = new();
+    private static readonly List<ActivitySourceFilter> s_registered = [];
+    private static readonly ConcurrentDictionary<string, ReportGate> s_gates = new(StringComparer.Ordinal);
+    private static ActivityListener? s_listener;
+
+    public static void Register(ActivitySourceFilter filter)
+    {
+        lock (s_lock)
+        {
+            s_registered.Add(filter);
+        }
+    }
+
+    public static void Unregister(ActivitySourceFilter filter)
+    {
+        lock (s_lock)
+        {
+            s_registered.Remove(filter);
+        }
+    }
+
+    public static void Update(bool enabled)
+    {
+        lock (s_lock)
+        {
+            if (enabled && s_listener is null)
+            {
+                s_listener = new ActivityListener
+                {
+                    ShouldListenTo = static source => IsCandidate(source.Name),
+                    Sample = static (ref ActivityCreationOptions<ActivityContext> options) => Observe(options.Source),
+                    SampleUsingParentId = static (ref ActivityCreationOptions<string> options) => Observe(options.Source),
+                };
+                ActivitySource.AddActivityListener(s_listener);
+            }
+            else if (!enabled && s_listener is not null)
+            {
+                s_listener.Dispose();
+                s_listener = null;
+            }
+        }
+    }
+
+    internal static bool IsRegistered(string name)
+    {
+        lock (s_lock)
+        {
+            foreach (var filter in s_registered)
+            {
+                if (filter.Matches(name))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCandidate(string name)
+        => name.Length > 0 && !name.StartsWith("System.", StringComparison.Ordinal) && !name.StartsWith("Microsoft.", StringComparison.Ordinal);
+
+    private static ActivitySamplingResult Observe(ActivitySource source)
+    {
+        try
+        {
+            if (!IsRegistered(source.Name) && s_gates.GetOrAdd(source.Name, static _ => new ReportGate()).TryEnter())
+            {
+                SdkEventSource.Log.UnregisteredActivitySource(source.Name);
+            }
+        }
+#pragma warning disable CA1031 // A diagnostic must never fail the application's Activity.
+        catch
+#pragma warning restore CA1031
+        {
+        }
+
+        return ActivitySamplingResult.None;
+    }
+}

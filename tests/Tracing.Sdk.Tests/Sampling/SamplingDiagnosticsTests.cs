@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Tracing;
+using System.Linq;
+using Tracing.Sdk.Sampling;
+using Xunit;
+
+namespace Tracing.Sdk.Tests.Sampling;
+
+/// <summary>"Why are there no spans?": the SDK's EventSource says so, rate-limited.</summary>
+[Collection("SdkEventSource")]
+public class SamplingDiagnosticsTests
+{
+    private sealed class Listener : EventListener
+    {
+        public ConcurrentQueue<EventWrittenEventArgs> Events { get; } = new();
+
+        protected override void OnEventSourceCreated(EventSource source)
+        {
+            if (source.Name == "Tracing-Sdk")
+            {
+                EnableEvents(source, EventLevel.Informational);
+            }
+        }
+
+        protected override void OnEventWritten(EventWrittenEventArgs e) => Events.Enqueue(e);
+    }
+
+    [Fact]
+    public void AnActivitySourceNobodyRegistered_IsNamed_OnceAMinute()
+    {
+        using var listener = new Listener();
+        string name = "Acme.Orders." + Guid.NewGuid().ToString("N");
+        using var source = new ActivitySource(name);
+        using var pipeline = new TestPipeline(b => b.AddSource("Some.Other.Library"));
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Null(source.StartActivity("work")); // the watch never makes an Activity exist
+        }
+
+        var reports = listener.Events.Where(e => e.EventId == 60 && (string?)e.Payload![0] == name).ToList();
+        Assert.Single(reports);
+        Assert.Contains("AddSource", reports[0].Message);
+    }
+
+    [Fact]
+    public void ARegisteredSource_IsNotReported()
+    {
+        using var listener = new Listener();
+        string name = "Acme.Billing." + Guid.NewGuid().ToString("N");
+        using var source = new ActivitySource(name);
+        using var pipeline = new TestPipeline(b => b.AddSource("Acme.Billing.*"));
+        source.StartActivity("work")?.Stop();
+        Assert.DoesNotContain(listener.Events, e => e.EventId == 60 && (string?)e.Payload![0] == name);
+    }
+
+    [Fact]
+    public void ASpanDroppedBecauseItsParentWasNotSampled_IsReported_OnceAMinutePerTracer()
+    {
+        using var listener = new Listener();
+        using var pipeline = new TestPipeline(b => b.SetSampler(Sampler.ParentBased(Sampler.AlwaysOn)));
+        var tracer = pipeline.Provider.GetTracer("why-no-spans-" + Guid.NewGuid().ToString("N"));
+        var parent = new SpanContext(IdGenerator.Random.NewTraceId(), new SpanId(9), TraceFlags.None, null, isRemote: true);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.False(tracer.StartSpan("custom work", SpanKind.Internal, parent).IsRecording);
+        }
+
+        var reports = listener.Events.Where(e => e.EventId == 61 && (string?)e.Payload![1] == tracer.Scope.Name).ToList();
+        Assert.Single(reports);
+        Assert.Equal("custom work", reports[0].Payload![0]);
+    }
+}
