@@ -127,7 +127,7 @@ public static class OtlpEndToEnd
             }
         }
 
-        var totals = new Dictionary<(string, string), (double Ended, double Delivered, int N)>();
+        var totals = new Dictionary<(string, string), (double Ended, double Delivered, int N, double Wire)>();
         for (int round = 1; round <= rounds; round++)
         {
             foreach (var p in protocols)
@@ -135,6 +135,7 @@ public static class OtlpEndToEnd
                 foreach (var name in sdks)
                 {
                     long before = Count(target);
+                    long bytesBefore = Bytes(target);
                     long delivered = 0;
                     double elapsed = 0;
                     long ended = 0;
@@ -150,18 +151,20 @@ public static class OtlpEndToEnd
                     });
                     var key = (name, p);
                     var t = totals.GetValueOrDefault(key);
-                    totals[key] = (t.Ended + (ended / elapsed), t.Delivered + (delivered / elapsed), t.N + 1);
-                    Console.WriteLine($"round {round} {name,-5} OTLP/{p,-4} ended {ended / elapsed,12:N0}/s delivered {delivered / elapsed,10:N0}/s {detail}");
+                    long spansAll = Count(target) - before;
+                    double wire = spansAll > 0 ? (double)(Bytes(target) - bytesBefore) / spansAll : 0;
+                    totals[key] = (t.Ended + (ended / elapsed), t.Delivered + (delivered / elapsed), t.N + 1, wire);
+                    Console.WriteLine($"round {round} {name,-5} OTLP/{p,-4} ended {ended / elapsed,12:N0}/s delivered {delivered / elapsed,10:N0}/s, {wire:F1} request bytes per span {detail}");
                 }
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine($"| SDK | protocol | spans ended per second | spans delivered per second (default queue, mean of {rounds} rounds of {seconds} s) |");
-        Console.WriteLine("|---|---|---:|---:|");
+        Console.WriteLine($"| SDK | protocol | spans ended per second | spans delivered per second (default queue, mean of {rounds} rounds of {seconds} s) | request bytes per span |");
+        Console.WriteLine("|---|---|---:|---:|---:|");
         foreach (var ((name, p), t) in totals)
         {
-            Console.WriteLine($"| {SdkName(name)} | OTLP/{p} | {t.Ended / t.N:N0} | {t.Delivered / t.N:N0} |");
+            Console.WriteLine($"| {SdkName(name)} | OTLP/{p} | {t.Ended / t.N:N0} | {t.Delivered / t.N:N0} | {t.Wire:F1} |");
         }
 
         foreach (var p in protocols)
@@ -398,6 +401,9 @@ public static class OtlpEndToEnd
         long.Parse(http.GetStringAsync(countUri).GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
 
     private static long Count(Target target) => Count(target.Client, target.CountUri);
+
+    // Bytes of request bodies (protobuf, after the gRPC prefix for gRPC) the receiver has counted.
+    private static long Bytes(Target target) => Count(target.Client, new Uri(target.CountUri, "/bytes"));
 
     internal static Process StartReceiver(int grpcPort, int httpPort)
     {
