@@ -104,56 +104,72 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     private SendResult SendH2c(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        byte[]? compressed = null;
-        try
+        ReadOnlySpan<byte> body = request.Span;
+        if (_gzip)
         {
-            if (_h2c is { IsUsable: false })
-            {
-                _h2c.Dispose();
-                _h2c = null;
-            }
-
-            _h2c ??= H2cConnection.Open(Endpoint.IdnHost, Endpoint.Port, timeout, cancellationToken);
-            var connection = _h2c;
-
-            // Cancellation (the processor's watchdog) closes the socket, which ends a blocked send or receive.
-            using var cancel = cancellationToken.CanBeCanceled
-                ? cancellationToken.UnsafeRegister(static s => ((H2cConnection)s!).Dispose(), connection)
-                : default;
-            ReadOnlySpan<byte> body = request.Span;
-            if (_gzip)
-            {
-                compressed = GrpcMessageContent.Compress(request, out int length);
-                body = compressed.AsSpan(5, length - 5);
-                _prefix[0] = 1;
-                BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)(length - 5));
-            }
-            else
-            {
-                _prefix[0] = 0;
-                BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)request.Length);
-            }
-
-            _h2cFields.Clear();
-            _h2cBody.Clear();
-            var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
-            int status = connection.Send(_h2cHeaderBlock, _prefix, body, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), _h2cFields, _h2cBody);
-            return Interpret(status, Find, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_h2cBody));
+            byte[] compressed = GrpcMessageContent.Compress(request, out int length);
+            body = compressed.AsSpan(5, length - 5);
+            _prefix[0] = 1;
+            BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)(length - 5));
         }
-#pragma warning disable CA1031 // Any failure is reported as a result; the connection is replaced on the next send.
-        catch (Exception ex)
-#pragma warning restore CA1031
+        else
         {
-            _h2c?.Dispose();
-            _h2c = null;
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return new SendResult(SendStatus.Retryable, "cancelled");
-            }
+            _prefix[0] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)request.Length);
+        }
 
-            return ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } or OperationCanceledException
-                ? new SendResult(SendStatus.Retryable, "timed out")
-                : new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+        // A kept-alive connection the server has since closed (idle timeout, GOAWAY) fails on first use: that attempt
+        // is repeated at once on a new connection, rather than waiting for the exporter's back-off.
+        for (int attempt = 0; ; attempt++)
+        {
+            bool reused = _h2c is { IsUsable: true };
+            try
+            {
+                if (_h2c is { IsUsable: false })
+                {
+                    _h2c.Dispose();
+                    _h2c = null;
+                }
+
+                var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
+                if (left <= TimeSpan.Zero)
+                {
+                    return new SendResult(SendStatus.Retryable, "timed out");
+                }
+
+                _h2c ??= H2cConnection.Open(Endpoint.IdnHost, Endpoint.Port, left, cancellationToken);
+                var connection = _h2c;
+
+                // Cancellation (the processor's watchdog) closes the socket, which ends a blocked send or receive.
+                using var cancel = cancellationToken.CanBeCanceled
+                    ? cancellationToken.UnsafeRegister(static s => ((H2cConnection)s!).Dispose(), connection)
+                    : default;
+                _h2cFields.Clear();
+                _h2cBody.Clear();
+                int status = connection.Send(_h2cHeaderBlock, _prefix, body, left, _h2cFields, _h2cBody);
+                return Interpret(status, Find, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_h2cBody));
+            }
+#pragma warning disable CA1031 // Any failure is reported as a result; the connection is replaced on the next send.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _h2c?.Dispose();
+                _h2c = null;
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return new SendResult(SendStatus.Retryable, "cancelled");
+                }
+
+                bool timedOut = ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } or OperationCanceledException;
+                if (reused && attempt == 0 && !timedOut)
+                {
+                    continue;
+                }
+
+                return timedOut
+                    ? new SendResult(SendStatus.Retryable, "timed out")
+                    : new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+            }
         }
     }
 
