@@ -201,6 +201,7 @@ internal sealed class H2cConnection : IDisposable
                 {
                     WriteWindowUpdate(0, (int)_connectionReceived);
                     _connectionReceived = 0;
+                    Flush();
                 }
 
                 if (ours)
@@ -225,6 +226,7 @@ internal sealed class H2cConnection : IDisposable
                     {
                         WriteWindowUpdate(state.Id, (int)state.Received);
                         state.Received = 0;
+                        Flush();
                     }
 
                     state.Ended |= (flags & 0x1) != 0;
