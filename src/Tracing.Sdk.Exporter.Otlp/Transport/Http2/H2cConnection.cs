@@ -13,6 +13,8 @@ namespace Tracing.Sdk.Exporter.Otlp.Transport.Http2;
 /// ended. No thread-pool work runs for a request, so an export costs the export thread's time and one wake-up.
 /// </summary>
 /// <remarks>
+/// One file over 400 lines on purpose: the frame loop is one state machine (a stream's frames, the connection's
+/// settings, windows and HPACK table), and its invariants are easier to check in one place.
 /// Invariants: one request at a time (the caller serialises them); stream ids are odd and increase; any protocol or
 /// I/O error, timeout or cancellation closes the connection (the next request opens a new one), so its state never
 /// has to be repaired. Flow control: DATA is sent only within both the connection's and the stream's send windows;
