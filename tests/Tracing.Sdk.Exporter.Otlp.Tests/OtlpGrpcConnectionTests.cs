@@ -5,7 +5,7 @@ using Tracing.Sdk.Exporting;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
 
-/// <summary>The synchronous HTTP/2 connection the gRPC exporter keeps to an http:// receiver, against real Kestrel.</summary>
+/// <summary>The HTTP/2 connection the gRPC exporter keeps to an http:// receiver, against real Kestrel.</summary>
 public sealed class OtlpGrpcConnectionTests
 {
     private static OtlpExporterOptions Options(Uri endpoint) => new()

@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Net;
@@ -10,7 +9,6 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
-using Tracing.Sdk.Exporter.Otlp.Transport.Http2;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 
@@ -30,19 +28,13 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 {
     private const string ExportPath = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     private const int MaxResponseBytes = 64 * 1024;
+    private static readonly MediaTypeHeaderValue s_grpc = new("application/grpc");
 
     private readonly HttpClient _client;
     private readonly Uri _uri;
     private readonly bool _gzip;
     private readonly byte[] _prefix = new byte[5];
     private CancellationTokenSource _timeout = new();
-
-    // The synchronous HTTP/2 path, for http:// endpoints (h2c): the request's header block, encoded once, and the
-    // connection, opened on first use and replaced after any failure.
-    private readonly byte[]? _h2cHeaderBlock;
-    private readonly List<(string Name, string Value)> _h2cFields = [];
-    private readonly List<byte> _h2cBody = [];
-    private H2cConnection? _h2c;
 
     public OtlpGrpcTransport(OtlpExporterOptions options, Uri endpoint)
     {
@@ -69,142 +61,11 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
         {
             _client.DefaultRequestHeaders.TryAddWithoutValidation("grpc-encoding", "gzip");
         }
-
-        if (endpoint.Scheme == Uri.UriSchemeHttp)
-        {
-            var headers = new List<(string Name, string Value)> { ("content-type", "application/grpc"), ("te", "trailers") };
-            if (_gzip)
-            {
-                headers.Add(("grpc-encoding", "gzip"));
-            }
-
-            foreach (var (key, value) in options.Headers)
-            {
-                string name = key.ToLowerInvariant();
-                if (IsValidHeader(name, value))
-                {
-                    headers.Add((name, value));
-                }
-            }
-
-            _h2cHeaderBlock = HPackEncoder.Encode("http", endpoint.Authority, ExportPath, headers);
-        }
     }
 
     public override Uri Endpoint { get; }
 
-    public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken) =>
-        _h2cHeaderBlock is not null ? SendH2c(request, timeout, cancellationToken) : SendHttpClient(request, timeout, cancellationToken);
-
-    /// <summary>
-    /// The synchronous path: this thread writes the frames and blocks in the socket until the response has ended, so
-    /// no thread-pool work runs for an export.
-    /// </summary>
-    private SendResult SendH2c(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        ReadOnlySpan<byte> body = request.Span;
-        if (_gzip)
-        {
-            byte[] compressed = GrpcMessageContent.Compress(request, out int length);
-            body = compressed.AsSpan(5, length - 5);
-            _prefix[0] = 1;
-            BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)(length - 5));
-        }
-        else
-        {
-            _prefix[0] = 0;
-            BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)request.Length);
-        }
-
-        // A kept-alive connection the server has since closed (idle timeout, GOAWAY) fails on first use: that attempt
-        // is repeated at once on a new connection, rather than waiting for the exporter's back-off.
-        for (int attempt = 0; ; attempt++)
-        {
-            bool reused = _h2c is { IsUsable: true };
-            try
-            {
-                if (_h2c is { IsUsable: false })
-                {
-                    _h2c.Dispose();
-                    _h2c = null;
-                }
-
-                var left = System.Diagnostics.Stopwatch.GetElapsedTime(System.Diagnostics.Stopwatch.GetTimestamp(), deadline);
-                if (left <= TimeSpan.Zero)
-                {
-                    return new SendResult(SendStatus.Retryable, "timed out");
-                }
-
-                _h2c ??= H2cConnection.Open(Endpoint.IdnHost, Endpoint.Port, left, cancellationToken);
-                var connection = _h2c;
-
-                // Cancellation (the processor's watchdog) closes the socket, which ends a blocked send or receive.
-                using var cancel = cancellationToken.CanBeCanceled
-                    ? cancellationToken.UnsafeRegister(static s => ((H2cConnection)s!).Dispose(), connection)
-                    : default;
-                _h2cFields.Clear();
-                _h2cBody.Clear();
-                int status = connection.Send(_h2cHeaderBlock, _prefix, body, left, _h2cFields, _h2cBody);
-                return Interpret(status, Find, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_h2cBody));
-            }
-#pragma warning disable CA1031 // Any failure is reported as a result; the connection is replaced on the next send.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                _h2c?.Dispose();
-                _h2c = null;
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return new SendResult(SendStatus.Retryable, "cancelled");
-                }
-
-                bool timedOut = ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut } or OperationCanceledException;
-                if (reused && attempt == 0 && !timedOut)
-                {
-                    continue;
-                }
-
-                return timedOut
-                    ? new SendResult(SendStatus.Retryable, "timed out")
-                    : new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
-            }
-        }
-    }
-
-    // The last field of a name wins: trailers come after the response headers.
-    private string? Find(string name)
-    {
-        for (int i = _h2cFields.Count - 1; i >= 0; i--)
-        {
-            if (_h2cFields[i].Name == name)
-            {
-                return _h2cFields[i].Value;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsValidHeader(string name, string value)
-    {
-        if (name.Length == 0 || name[0] == ':' || name is "connection" or "te" or "transfer-encoding" or "upgrade" or "keep-alive" or "proxy-connection")
-        {
-            return false;
-        }
-
-        foreach (char c in name + value)
-        {
-            if (c is '\r' or '\n' or '\0' || c > 0xff)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private SendResult SendHttpClient(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
+    public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // One timeout source, reused: exports never overlap (the exporter sends under its lock).
         if (!_timeout.TryReset())
@@ -248,7 +109,6 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override void Dispose()
     {
-        _h2c?.Dispose();
         _client.Dispose();
         _timeout.Dispose();
     }
@@ -287,42 +147,15 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     private static SendResult ReadResult(HttpResponseMessage response)
     {
-        // The body was buffered by SendAsync: reading it reads memory, it does not wait on the network.
-        byte[] body = [];
-        if (response.StatusCode == HttpStatusCode.OK)
+        if (response.StatusCode != HttpStatusCode.OK)
         {
-            using var stream = response.Content.ReadAsStream();
-            using var copy = new MemoryStream();
-            var chunk = new byte[256];
-            int read;
-            while ((read = stream.Read(chunk, 0, chunk.Length)) > 0 && copy.Length < MaxResponseBytes)
-            {
-                copy.Write(chunk, 0, read);
-            }
-
-            body = copy.ToArray();
+            int http = (int)response.StatusCode;
+            return Classify(FromHttpStatus(http), "HTTP " + http.ToString(System.Globalization.CultureInfo.InvariantCulture), default);
         }
 
+        // A trailers-only answer (an error before any message) carries the status in the headers.
         var trailers = response.TrailingHeaders;
-        var headers = response.Headers;
-        return Interpret((int)response.StatusCode, name => Header(trailers, name) ?? Header(headers, name), body);
-    }
-
-    /// <summary>
-    /// Reads a gRPC response: the HTTP status, then <c>grpc-status</c> (from the trailers, or the headers of a
-    /// trailers-only answer), then the partial-success message in the body.
-    /// </summary>
-    /// <param name="httpStatus">The response's <c>:status</c>.</param>
-    /// <param name="header">Looks a response header or trailer up by its lower-case name (a trailer wins).</param>
-    /// <param name="body">The response body: length-prefixed messages.</param>
-    internal static SendResult Interpret(int httpStatus, Func<string, string?> header, ReadOnlySpan<byte> body)
-    {
-        if (httpStatus != 200)
-        {
-            return Classify(FromHttpStatus(httpStatus), "HTTP " + httpStatus.ToString(System.Globalization.CultureInfo.InvariantCulture), default);
-        }
-
-        string? statusText = header("grpc-status");
+        string? statusText = Header(trailers, "grpc-status") ?? Header(response.Headers, "grpc-status");
         if (statusText is null || !int.TryParse(statusText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int code))
         {
             return new SendResult(SendStatus.Permanent, "gRPC response without a valid grpc-status");
@@ -330,41 +163,70 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
         if (code != 0)
         {
-            string? message = header("grpc-message");
-            return Classify((GrpcStatus)code, message is null ? null : PercentDecode(message), DecodeBase64(header("grpc-status-details-bin")));
+            string? message = Header(trailers, "grpc-message") ?? Header(response.Headers, "grpc-message");
+            string? details = Header(trailers, "grpc-status-details-bin") ?? Header(response.Headers, "grpc-status-details-bin");
+            return Classify((GrpcStatus)code, message is null ? null : PercentDecode(message), DecodeBase64(details));
         }
 
-        if (body.Length < 5)
-        {
-            return SendResult.Success();
-        }
+        return ReadPartialSuccess(response);
+    }
 
-        int size = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(body[1..]), (uint)(body.Length - 5));
-        var payload = body.Slice(5, size);
-        if (body[0] == 1)
+    private static SendResult ReadPartialSuccess(HttpResponseMessage response)
+    {
+        // The body was buffered by SendAsync: this reads memory, it does not wait on the network.
+        using var stream = response.Content.ReadAsStream();
+        byte[] rented = ArrayPool<byte>.Shared.Rent(256);
+        try
         {
-            // Compressed although we never offered an encoding: read it if it is gzip, else skip the details.
-            if (!string.Equals(header("grpc-encoding"), "gzip", StringComparison.OrdinalIgnoreCase))
+            int length = 0;
+            int read;
+            while ((read = stream.Read(rented, length, rented.Length - length)) > 0)
+            {
+                length += read;
+                if (length == rented.Length)
+                {
+                    if (rented.Length >= MaxResponseBytes)
+                    {
+                        // Larger than any partial-success message we care to read: the call itself succeeded.
+                        return SendResult.Success();
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent(rented.Length * 2);
+                    rented.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(rented);
+                    rented = bigger;
+                }
+            }
+
+            if (length < 5)
             {
                 return SendResult.Success();
             }
 
-            try
+            int size = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(rented.AsSpan(1)), (uint)(length - 5));
+            var payload = rented.AsSpan(5, size);
+            if (rented[0] == 1)
             {
-                using var gzip = new GZipStream(new MemoryStream(payload.ToArray()), CompressionMode.Decompress);
+                // Compressed although we never offered an encoding: read it if it is gzip, else skip the details.
+                if (!string.Equals(Header(response.Headers, "grpc-encoding"), "gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    return SendResult.Success();
+                }
+
+                using var gzip = new GZipStream(new MemoryStream(rented, 5, size), CompressionMode.Decompress);
                 using var plain = new MemoryStream();
                 gzip.CopyTo(plain);
                 var (rejectedGz, textGz) = RetryHint.ReadPartialSuccess(plain.GetBuffer().AsSpan(0, (int)plain.Length));
                 return SendResult.Success(rejectedGz, textGz);
             }
-            catch (InvalidDataException)
-            {
-                return SendResult.Success();
-            }
-        }
 
-        var (rejected, text) = RetryHint.ReadPartialSuccess(payload);
-        return SendResult.Success(rejected, text);
+            var (rejected, text) = RetryHint.ReadPartialSuccess(payload);
+            return SendResult.Success(rejected, text);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     private static string? Header(HttpHeaders headers, string name) =>
@@ -401,5 +263,84 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
         };
         var bytes = new byte[(padded.Length / 4) * 3];
         return Convert.TryFromBase64String(padded, bytes, out int written) ? bytes.AsSpan(0, written).ToArray() : [];
+    }
+
+    /// <summary>The request body: the gRPC length prefix, then the encoded message (gzip-compressed if asked).</summary>
+    private sealed class GrpcMessageContent : HttpContent
+    {
+        private readonly ExportBuffer _request;
+        private readonly byte[] _prefix;
+        private readonly bool _gzip;
+
+        public GrpcMessageContent(ExportBuffer request, byte[] prefix, bool gzip)
+        {
+            _request = request;
+            _prefix = prefix;
+            _gzip = gzip;
+            Headers.ContentType = s_grpc;
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            if (_gzip)
+            {
+                byte[] compressed = Compress(out int length);
+                await stream.WriteAsync(compressed.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Five bytes written before the message (not one copy of it); the connection buffers both into one frame.
+            // The prefix array is the transport's, reused: requests never overlap.
+            _prefix[0] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)_request.Length);
+            await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);
+            await stream.WriteAsync(_request.Memory, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            if (_gzip)
+            {
+                byte[] compressed = Compress(out int length);
+                stream.Write(compressed, 0, length);
+                return;
+            }
+
+            Span<byte> prefix = stackalloc byte[5];
+            prefix[0] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(prefix[1..], (uint)_request.Length);
+            stream.Write(prefix);
+            stream.Write(_request.Span);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            if (_gzip)
+            {
+                return false;
+            }
+
+            length = 5 + _request.Length;
+            return true;
+        }
+
+        private byte[] Compress(out int length)
+        {
+            var output = new MemoryStream();
+            output.Write([1, 0, 0, 0, 0]);
+            using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(_request.Span);
+            }
+
+            length = (int)output.Length;
+            byte[] bytes = output.GetBuffer();
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), (uint)(length - 5));
+            return bytes;
+        }
     }
 }
