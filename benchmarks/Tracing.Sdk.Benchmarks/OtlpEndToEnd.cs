@@ -16,10 +16,17 @@ using Tracing.Sdk.Processing;
 namespace Tracing.Sdk.Benchmarks;
 
 /// <summary>
-/// End-to-end throughput: two producer threads → batching processor → OTLP/gRPC → a receiver in another process on
-/// loopback. For each SDK, finds the highest span rate sustained for the trial length with no span lost
-/// (every produced span counted by the receiver) and the producers keeping the pace.
-/// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- e2e [--seconds 30] [--start 25000] [--sdk both|ours|otel]</c>
+/// End-to-end throughput: two producer threads → each SDK's batch processor with default knobs → its OTLP exporter
+/// (gRPC and/or HTTP/protobuf) → a receiver in another process on loopback (this program started again with
+/// <c>receiver</c>), which counts the spans it is sent.
+/// <list type="bullet">
+/// <item>Default mode: for each SDK and protocol, finds the highest span rate sustained for the trial length with no span
+/// lost (every produced span counted by the receiver) and the producers keeping the pace.
+/// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- e2e [--seconds 30] [--start 25000] [--sdk both|ours|otel] [--protocol both|grpc|http]</c></item>
+/// <item>Full speed (<c>--full-speed</c>): the producers end spans as fast as they can; reports spans ended and spans
+/// delivered (counted by the receiver) per second, the libraries alternating round by round so a shared machine's load
+/// hits them alike. <c>... -- e2e --full-speed [--seconds 8] [--rounds 3] [--protocol both|grpc|http]</c></item>
+/// </list>
 /// </summary>
 public static class OtlpEndToEnd
 {
@@ -47,53 +54,142 @@ public static class OtlpEndToEnd
 
     public static int Run(string[] args)
     {
-        int seconds = int.Parse(Arg(args, "--seconds", "30"), CultureInfo.InvariantCulture);
+        bool fullSpeed = Array.IndexOf(args, "--full-speed") >= 0;
+        int seconds = int.Parse(Arg(args, "--seconds", fullSpeed ? "8" : "30"), CultureInfo.InvariantCulture);
         int start = int.Parse(Arg(args, "--start", "25000"), CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Arg(args, "--rounds", "3"), CultureInfo.InvariantCulture);
         string sdk = Arg(args, "--sdk", "both");
+        string protocol = Arg(args, "--protocol", "both");
         int grpcPort = FreePort();
         int httpPort = FreePort();
         using var child = StartReceiver(grpcPort, httpPort);
         using var http = new HttpClient();
-        var countUri = new Uri($"http://127.0.0.1:{httpPort}/count");
-        var grpc = new Uri($"http://127.0.0.1:{grpcPort}");
-        var results = new List<(string Sdk, long Rate)>();
+        var target = new Target(
+            new Uri($"http://127.0.0.1:{grpcPort}"),
+            new Uri($"http://127.0.0.1:{httpPort}/v1/traces"),
+            new Uri($"http://127.0.0.1:{httpPort}/count"),
+            http);
+        string[] sdks = sdk == "both" ? ["otel", "ours"] : [sdk];
+        string[] protocols = protocol == "both" ? ["grpc", "http"] : [protocol];
         try
         {
-            foreach (var name in sdk == "both" ? new[] { "otel", "ours" } : new[] { sdk })
+            if (fullSpeed)
             {
-                long best = Search(name, start, seconds, grpc, http, countUri);
-                results.Add((name, best));
+                FullSpeed(sdks, protocols, seconds, rounds, target);
+                return 0;
             }
+
+            var results = new List<(string Sdk, string Protocol, long Rate)>();
+            foreach (var p in protocols)
+            {
+                foreach (var name in sdks)
+                {
+                    results.Add((name, p, Search(name, p, start, seconds, target)));
+                }
+            }
+
+            Console.WriteLine();
+            Console.WriteLine("| SDK | protocol | highest rate sustained " + seconds + " s with no drop (spans/s) |");
+            Console.WriteLine("|---|---|---:|");
+            foreach (var (name, p, rate) in results)
+            {
+                Console.WriteLine($"| {SdkName(name)} | OTLP/{p} | {rate:N0} |");
+            }
+
+            foreach (var p in protocols)
+            {
+                long otel = results.Find(r => r.Sdk == "otel" && r.Protocol == p).Rate;
+                long ours = results.Find(r => r.Sdk == "ours" && r.Protocol == p).Rate;
+                if (otel > 0 && ours > 0)
+                {
+                    Console.WriteLine($"| Tracing.Sdk / OpenTelemetry | OTLP/{p} | {(double)ours / otel:F2}x |");
+                }
+            }
+
+            return 0;
         }
         finally
         {
             child.StandardInput.Close();
             child.WaitForExit(10_000);
         }
-
-        Console.WriteLine();
-        Console.WriteLine("| SDK | highest rate sustained " + seconds + " s with no drop (spans/s) |");
-        Console.WriteLine("|---|---|");
-        foreach (var (name, rate) in results)
-        {
-            Console.WriteLine($"| {(name == "ours" ? "Tracing.Sdk" : "OpenTelemetry 1.20.1")} | {rate:N0} |");
-        }
-
-        return 0;
     }
 
-    private static long Search(string sdk, int start, int seconds, Uri grpc, HttpClient http, Uri countUri)
+    /// <summary>Producers at full speed, default queue: what each pipeline delivers while the application outruns it.</summary>
+    private static void FullSpeed(string[] sdks, string[] protocols, int seconds, int rounds, Target target)
+    {
+        // Warm-up (not counted): connection set-up and JIT.
+        foreach (var p in protocols)
+        {
+            foreach (var name in sdks)
+            {
+                RunPipeline(name, p, target, (_, make) => Produce(2000, 2, make));
+            }
+        }
+
+        var totals = new Dictionary<(string, string), (double Ended, double Delivered, int N, double Wire)>();
+        for (int round = 1; round <= rounds; round++)
+        {
+            foreach (var p in protocols)
+            {
+                foreach (var name in sdks)
+                {
+                    long before = Count(target);
+                    long bytesBefore = Bytes(target);
+                    long delivered = 0;
+                    double elapsed = 0;
+                    long ended = 0;
+                    string detail = RunPipeline(name, p, target, (_, make) =>
+                    {
+                        var (produced, wall) = ProduceFullSpeed(seconds, make);
+                        ended = produced;
+                        elapsed = wall;
+
+                        // Counted before shutdown: what arrived while the producers ran, not the final flush.
+                        delivered = Count(target) - before;
+                        return (produced, (long)(produced / wall));
+                    });
+                    var key = (name, p);
+                    var t = totals.GetValueOrDefault(key);
+                    long spansAll = Count(target) - before;
+                    double wire = spansAll > 0 ? (double)(Bytes(target) - bytesBefore) / spansAll : 0;
+                    totals[key] = (t.Ended + (ended / elapsed), t.Delivered + (delivered / elapsed), t.N + 1, wire);
+                    Console.WriteLine($"round {round} {name,-5} OTLP/{p,-4} ended {ended / elapsed,12:N0}/s delivered {delivered / elapsed,10:N0}/s, {wire:F1} request bytes per span {detail}");
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"| SDK | protocol | spans ended per second | spans delivered per second (default queue, mean of {rounds} rounds of {seconds} s) | request bytes per span |");
+        Console.WriteLine("|---|---|---:|---:|---:|");
+        foreach (var ((name, p), t) in totals)
+        {
+            Console.WriteLine($"| {SdkName(name)} | OTLP/{p} | {t.Ended / t.N:N0} | {t.Delivered / t.N:N0} | {t.Wire:F1} |");
+        }
+
+        foreach (var p in protocols)
+        {
+            if (totals.TryGetValue(("otel", p), out var otel) && totals.TryGetValue(("ours", p), out var ours) && otel.Delivered > 0)
+            {
+                Console.WriteLine($"| Tracing.Sdk / OpenTelemetry | OTLP/{p} | {ours.Ended / otel.Ended:F2}x | {ours.Delivered / otel.Delivered:F2}x |");
+            }
+        }
+    }
+
+    private static string SdkName(string sdk) => sdk == "ours" ? "Tracing.Sdk" : "OpenTelemetry 1.20.1";
+
+    private static long Search(string sdk, string protocol, int start, int seconds, Target target)
     {
         // Warm-up (not counted): connection set-up and JIT would otherwise land in the first trial.
-        Trial(sdk, 2000, 3, grpc, http, countUri);
+        Trial(sdk, protocol, 2000, 3, target);
         long good = 0;
         long bad = 0;
-        if (Trial(sdk, start, seconds, grpc, http, countUri))
+        if (Trial(sdk, protocol, start, seconds, target))
         {
             good = start;
             for (long rate = start * 2L; rate <= 4_000_000; rate *= 2)
             {
-                if (!Trial(sdk, rate, seconds, grpc, http, countUri))
+                if (!Trial(sdk, protocol, rate, seconds, target))
                 {
                     bad = rate;
                     break;
@@ -107,7 +203,7 @@ public static class OtlpEndToEnd
             bad = start;
             for (long rate = start / 2; rate >= 500; rate /= 2)
             {
-                if (Trial(sdk, rate, seconds, grpc, http, countUri))
+                if (Trial(sdk, protocol, rate, seconds, target))
                 {
                     good = rate;
                     break;
@@ -121,7 +217,7 @@ public static class OtlpEndToEnd
         if (bad > 0 && good > 0)
         {
             long mid = (good + bad) / 2;
-            if (Trial(sdk, mid, seconds, grpc, http, countUri))
+            if (Trial(sdk, protocol, mid, seconds, target))
             {
                 good = mid;
             }
@@ -130,18 +226,51 @@ public static class OtlpEndToEnd
         return good;
     }
 
-    private static bool Trial(string sdk, long rate, int seconds, Uri grpc, HttpClient http, Uri countUri)
+    private static bool Trial(string sdk, string protocol, long rate, int seconds, Target target)
     {
-        long before = Count(http, countUri);
-        long produced;
-        long achieved;
+        long before = Count(target);
+        long produced = 0;
+        long achieved = 0;
+        string detail = RunPipeline(sdk, protocol, target, (_, make) =>
+        {
+            (produced, achieved) = Produce(rate, seconds, make);
+            return (produced, achieved);
+        });
+
+        // The receiver counts asynchronously: wait until it stops changing.
+        long received = Count(target) - before;
+        for (int quiet = 0; quiet < 10 && received < produced; quiet++)
+        {
+            Thread.Sleep(500);
+            long now = Count(target) - before;
+            quiet = now == received ? quiet : 0;
+            received = now;
+        }
+
+        bool ok = received == produced && achieved >= rate * 0.97;
+        Console.WriteLine($"{sdk,-5} OTLP/{protocol,-4} target {rate,10:N0}/s achieved {achieved,10:N0}/s produced {produced,11:N0} received {received,11:N0} -> {(ok ? "ok" : "FAIL")}   {detail}");
+        return ok;
+    }
+
+    /// <summary>
+    /// Builds one SDK's pipeline (default batch knobs, OTLP over <paramref name="protocol"/>), lets <paramref name="run"/>
+    /// drive it with the span-making action, then shuts it down (flushing what is queued).
+    /// </summary>
+    /// <returns>The pipeline's own counts, for the log.</returns>
+    private static string RunPipeline(string sdk, string protocol, Target target, Func<string, Action, (long Produced, long Achieved)> run)
+    {
+        bool grpc = protocol == "grpc";
         if (sdk == "ours")
         {
-            var exporter = new Tracing.Sdk.Exporter.Otlp.OtlpTraceExporter(new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions { Endpoint = grpc, Protocol = Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc });
+            var exporter = new Tracing.Sdk.Exporter.Otlp.OtlpTraceExporter(new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions
+            {
+                Endpoint = grpc ? target.Grpc : target.Http,
+                Protocol = grpc ? Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc : Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.HttpProtobuf,
+            });
             var processor = CreateProcessor(exporter);
             using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("e2e").AddProcessor(processor).Build();
             var tracer = provider.GetTracer(SourceName, "1.0");
-            (produced, achieved) = Produce(rate, seconds, () =>
+            var (produced, _) = run(sdk, () =>
             {
                 var span = tracer.StartRootSpan("GET /api/items", SpanKind.Server);
                 span.SetAttribute("http.request.method", "GET");
@@ -153,47 +282,72 @@ public static class OtlpEndToEnd
                 span.End();
             });
             provider.Shutdown(30_000);
-            Console.WriteLine($"      queue drops {processor.Dropped}, exporter: exported {exporter.ExportedSpans} dropped {exporter.DroppedSpans} retries {exporter.Retries}");
+            bool exact = produced == processor.Exported + processor.Dropped;
+            return $"(processor: exported {processor.Exported:N0} dropped {processor.Dropped:N0}, ended = exported + dropped: {(exact ? "yes" : "NO")}; exporter dropped {exporter.DroppedSpans} retries {exporter.Retries})";
         }
-        else
-        {
-            using var source = new ActivitySource(SourceName, "1.0");
-            using (var provider = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
-                .AddSource(SourceName)
-                .AddOtlpExporter(o =>
-                {
-                    o.Endpoint = grpc;
-                    o.Protocol = OpenTelemetry.Exporter.OtlpExportProtocol.Grpc;
-                })
-                .Build())
+
+        using var source = new ActivitySource(SourceName, "1.0");
+        using var otel = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource(SourceName)
+            .AddOtlpExporter(o =>
             {
-                (produced, achieved) = Produce(rate, seconds, () =>
-                {
-                    using var a = source.StartActivity("GET /api/items", ActivityKind.Server);
-                    a?.SetTag("http.request.method", "GET");
-                    a?.SetTag("url.path", "/api/items");
-                    a?.SetTag("http.response.status_code", 200);
-                    a?.SetTag("server.address", "example.com");
-                    a?.SetTag("server.port", 443);
-                    a?.AddEvent(new ActivityEvent("handler.start"));
-                });
-                provider.ForceFlush(30_000);
-            }
-        }
-
-        // The receiver counts asynchronously: wait until it stops changing.
-        long received = Count(http, countUri) - before;
-        for (int quiet = 0; quiet < 10 && received < produced; quiet++)
+                o.Endpoint = grpc ? target.Grpc : target.Http;
+                o.Protocol = grpc ? OpenTelemetry.Exporter.OtlpExportProtocol.Grpc : OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
+            })
+            .Build();
+        run(sdk, () =>
         {
-            Thread.Sleep(500);
-            long now = Count(http, countUri) - before;
-            quiet = now == received ? quiet : 0;
-            received = now;
+            using var a = source.StartActivity("GET /api/items", ActivityKind.Server);
+            a?.SetTag("http.request.method", "GET");
+            a?.SetTag("url.path", "/api/items");
+            a?.SetTag("http.response.status_code", 200);
+            a?.SetTag("server.address", "example.com");
+            a?.SetTag("server.port", 443);
+            a?.AddEvent(new ActivityEvent("handler.start"));
+        });
+        otel.ForceFlush(30_000);
+        return string.Empty;
+    }
+
+    /// <summary>Two producers ending spans as fast as they can for <paramref name="seconds"/>.</summary>
+    private static (long Produced, double Seconds) ProduceFullSpeed(int seconds, Action makeSpan)
+    {
+        long produced = 0;
+        using var stop = new ManualResetEventSlim(false);
+        var threads = new Thread[2];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(() =>
+            {
+                long mine = 0;
+                while (!stop.IsSet)
+                {
+                    for (int i = 0; i < 1000; i++)
+                    {
+                        makeSpan();
+                    }
+
+                    mine += 1000;
+                }
+
+                Interlocked.Add(ref produced, mine);
+            });
         }
 
-        bool ok = received == produced && achieved >= rate * 0.97;
-        Console.WriteLine($"{sdk,-5} target {rate,10:N0}/s achieved {achieved,10:N0}/s produced {produced,11:N0} received {received,11:N0} -> {(ok ? "ok" : "FAIL")}");
-        return ok;
+        long start = Stopwatch.GetTimestamp();
+        foreach (var t in threads)
+        {
+            t.Start();
+        }
+
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        stop.Set();
+        foreach (var t in threads)
+        {
+            t.Join();
+        }
+
+        return (produced, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     private static (long Produced, long Achieved) Produce(long rate, int seconds, Action makeSpan)
@@ -246,6 +400,11 @@ public static class OtlpEndToEnd
     internal static long Count(HttpClient http, Uri countUri) =>
         long.Parse(http.GetStringAsync(countUri).GetAwaiter().GetResult(), CultureInfo.InvariantCulture);
 
+    private static long Count(Target target) => Count(target.Client, target.CountUri);
+
+    // Bytes of request bodies (protobuf, after the gRPC prefix for gRPC) the receiver has counted.
+    private static long Bytes(Target target) => Count(target.Client, new Uri(target.CountUri, "/bytes"));
+
     internal static Process StartReceiver(int grpcPort, int httpPort)
     {
         var self = Environment.ProcessPath!;
@@ -284,4 +443,7 @@ public static class OtlpEndToEnd
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
+
+    /// <summary>The receiver process's endpoints and the client that reads its count.</summary>
+    private sealed record Target(Uri Grpc, Uri Http, Uri CountUri, HttpClient Client);
 }

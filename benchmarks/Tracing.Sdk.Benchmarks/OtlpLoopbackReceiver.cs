@@ -28,6 +28,7 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
     private readonly WebApplication _grpc;
     private readonly WebApplication _http;
     private long _spans;
+    private long _bytes;
 
     private readonly bool _count;
 
@@ -39,6 +40,7 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
         {
             app.MapPost("/v1/traces", HandleHttp);
             app.MapGet("/count", () => Interlocked.Read(ref _spans).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            app.MapGet("/bytes", () => Interlocked.Read(ref _bytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
         });
     }
 
@@ -167,6 +169,7 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
         }
 
         Interlocked.Add(ref _spans, spans);
+        Interlocked.Add(ref _bytes, body.Length);
         context.Response.ContentType = "application/grpc";
         context.Response.AppendTrailer("grpc-status", "0");
         await context.Response.Body.WriteAsync(s_emptyGrpcMessage);
@@ -183,6 +186,7 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
 
         var body = await ReadBody(context);
         Interlocked.Add(ref _spans, CountSpans(body));
+        Interlocked.Add(ref _bytes, body.Length);
         context.Response.ContentType = "application/x-protobuf";
         context.Response.StatusCode = 200;
     }

@@ -10,10 +10,11 @@ namespace Tracing.Sdk.Benchmarks;
 /// Sustained throughput: two producer threads end sampled spans (start, three attributes, end) as fast as they can for
 /// a fixed time into each library's batch processor (default knobs), then the provider is shut down (flushing what is
 /// queued). Prints spans ended per second, exported and dropped for both libraries.
+/// <c>... -- throughput [--seconds 10] [--producers 2]</c> (the growth table runs it with 1, 2 and 4 producers).
 /// </summary>
 public static class ThroughputCommand
 {
-    private const int Producers = 2;
+    private static int s_producers = 2;
 
     public static int Run(string[] args)
     {
@@ -24,9 +25,14 @@ public static class ThroughputCommand
             {
                 seconds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             }
+
+            if (args[i] == "--producers")
+            {
+                s_producers = Math.Max(1, int.Parse(args[i + 1], CultureInfo.InvariantCulture));
+            }
         }
 
-        Console.WriteLine($"Sustained throughput: {Producers} producer threads, {seconds} s per library (two alternating halves, after a 1 s warm-up each), default batch knobs (queue 2048, batch 512, delay 5 s), exporter that discards.");
+        Console.WriteLine($"Sustained throughput: {s_producers} producer threads, {seconds} s per library (two alternating halves, after a 1 s warm-up each), default batch knobs (queue 2048, batch 512, delay 5 s), exporter that discards.");
         Console.WriteLine();
         Console.WriteLine("| Library | Spans ended | Ended/s | Exported | Dropped | Dropped % | Accounted (ended = exported + dropped) |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
@@ -99,11 +105,11 @@ public static class ThroughputCommand
 
     private static long Produce(int seconds, Action span)
     {
-        var counts = new long[Producers * 16];
+        var counts = new long[s_producers * 16];
         var stop = false;
-        var threads = new Thread[Producers];
+        var threads = new Thread[s_producers];
         using var start = new ManualResetEventSlim(false);
-        for (int t = 0; t < Producers; t++)
+        for (int t = 0; t < s_producers; t++)
         {
             int slot = t * 16;
             threads[t] = new Thread(() =>
@@ -130,7 +136,7 @@ public static class ThroughputCommand
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         Volatile.Write(ref stop, true);
         long total = 0;
-        for (int t = 0; t < Producers; t++)
+        for (int t = 0; t < s_producers; t++)
         {
             threads[t].Join();
             total += counts[t * 16];

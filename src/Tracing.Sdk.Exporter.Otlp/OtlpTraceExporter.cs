@@ -166,9 +166,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                         _protobuf!.Serialize(batch, _buffer);
                     }
                 }
-#pragma warning disable CA1031 // A span that cannot be encoded is dropped and counted, never thrown at the caller.
                 catch (Exception ex)
-#pragma warning restore CA1031
                 {
                     Drop(count, "serialization failed: " + ex.Message);
                     return ExportResult.Failure;
@@ -354,9 +352,7 @@ public sealed class OtlpTraceExporter : SpanExporter
             // not count it as dropped (it would be counted twice once it arrives).
             return ExportResult.Success;
         }
-#pragma warning disable CA1031 // A full disk or a vanished directory drops the batch; it is counted.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             Drop(count, reason + "; spool write failed: " + ex.Message);
             return ExportResult.Failure;
@@ -414,9 +410,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                     break;
             }
         }
-#pragma warning disable CA1031 // A timer callback must never crash the process.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             OtlpExporterEventSource.Log.SpoolUnavailable(_spool.DirectoryPath, ex.Message);
             ScheduleDrain();
@@ -449,9 +443,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         {
             _shutdownCts.Cancel();
         }
-#pragma warning disable CA1031 // A callback registered on the token (by a transport) must not fail the shutdown.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             OtlpExporterEventSource.Log.SpoolUnavailable(string.Empty, ex.Message);
         }

@@ -2,7 +2,6 @@ using System;
 using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using Grpc.Core;
 using Tracing.Sdk.Exporter.Otlp.Transport;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
@@ -19,7 +18,7 @@ public sealed class OtlpRetryClassificationTests
     [InlineData(GrpcStatusCode.DataLoss)]
     public void Classify_TreatsTheSpecsTransientGrpcCodesAsRetryable(GrpcStatusCode code)
     {
-        Assert.Equal(SendStatus.Retryable, OtlpGrpcTransport.Classify(new RpcException(new Status(code, "x"))).Status);
+        Assert.Equal(SendStatus.Retryable, OtlpGrpcTransport.Classify((GrpcStatus)(int)code, "x", default).Status);
     }
 
     [Theory]
@@ -31,15 +30,15 @@ public sealed class OtlpRetryClassificationTests
     [InlineData(GrpcStatusCode.ResourceExhausted)]
     public void Classify_TreatsOtherGrpcCodesAsPermanent(GrpcStatusCode code)
     {
-        Assert.Equal(SendStatus.Permanent, OtlpGrpcTransport.Classify(new RpcException(new Status(code, "x"))).Status);
+        Assert.Equal(SendStatus.Permanent, OtlpGrpcTransport.Classify((GrpcStatus)(int)code, "x", default).Status);
     }
 
     [Fact]
     public void Classify_RetriesResourceExhausted_WithTheRetryInfoDelay()
     {
-        var trailers = new Metadata { { "grpc-status-details-bin", OtlpReceiver.StatusWithRetryInfo(8, TimeSpan.FromMilliseconds(1500)) } };
+        byte[] details = OtlpReceiver.StatusWithRetryInfo(8, TimeSpan.FromMilliseconds(1500));
 
-        var result = OtlpGrpcTransport.Classify(new RpcException(new Status(GrpcStatusCode.ResourceExhausted, "slow down"), trailers));
+        var result = OtlpGrpcTransport.Classify(GrpcStatus.ResourceExhausted, "slow down", details);
 
         Assert.Equal(SendStatus.Retryable, result.Status);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), result.RetryAfter);

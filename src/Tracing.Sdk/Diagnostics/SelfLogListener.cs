@@ -61,9 +61,7 @@ public sealed class SelfLogListener : IDisposable
                 {
                     Console.Error.WriteLine(line);
                 }
-#pragma warning disable CA1031 // A closed stderr must not break the SDK.
                 catch
-#pragma warning restore CA1031
                 {
                 }
             });
@@ -80,9 +78,7 @@ public sealed class SelfLogListener : IDisposable
         {
             value = getSetting("TRACING_SDK_SELF_LOG");
         }
-#pragma warning disable CA1031 // A settings source that throws is the caller's bug; it must not stop the builder.
         catch
-#pragma warning restore CA1031
         {
             return;
         }
@@ -137,9 +133,7 @@ public sealed class SelfLogListener : IDisposable
         {
             _write(new SelfLogMessage(source, e.EventId, e.EventName ?? string.Empty, e.Level, message));
         }
-#pragma warning disable CA1031 // A logger that throws must not reach the code that wrote the event.
         catch
-#pragma warning restore CA1031
         {
         }
     }

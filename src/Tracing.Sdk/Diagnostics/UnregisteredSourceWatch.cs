@@ -87,9 +87,7 @@ internal static class UnregisteredSourceWatch
                 SdkEventSource.Log.UnregisteredActivitySource(source.Name);
             }
         }
-#pragma warning disable CA1031 // A diagnostic must never fail the application's Activity.
         catch
-#pragma warning restore CA1031
         {
         }
 

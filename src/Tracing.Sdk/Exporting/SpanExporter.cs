@@ -39,9 +39,7 @@ public abstract class SpanExporter : IDisposable
         {
             BeginShutdown(timeoutMilliseconds);
         }
-#pragma warning disable CA1031 // An exporter's exception must never reach the application.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             Diagnostics.SdkEventSource.Log.ProcessorFailed(GetType().Name, nameof(BeginShutdown), ex.Message);
         }

@@ -18,7 +18,7 @@ namespace Tracing.Sdk.Processing;
 /// producer publishes with a plain release store of its tail and the consumer with a release store of its head.
 /// </para>
 /// <para>
-/// The memory bound lives in <see cref="BatchExportProcessor"/>, not here: a producer may only fill a slot for which
+/// The memory bound lives in <see cref="CreditBudget"/>, not here: a producer may only fill a slot for which
 /// it holds a credit, credits are taken from the processor's shared budget of <c>MaxQueueSize</c> in chunks (one
 /// interlocked operation per chunk, not per span), and the consumer gives the budget back as it drains. The capacity
 /// of each ring is <c>MaxQueueSize</c> rounded up to a power of two, so a ring can never be full while its owner holds
@@ -42,17 +42,17 @@ internal sealed class SpanRing
     private readonly int _mask;
     private Fields _f;
 
-    public SpanRing(BatchExportProcessor processor, Thread owner, int capacity)
+    public SpanRing(RingRegistry registry, Thread owner, int capacity)
     {
         Debug.Assert(capacity > 0 && (capacity & (capacity - 1)) == 0, "capacity is a power of two");
-        Processor = processor;
+        Registry = registry;
         Owner = owner;
         _slots = new SpanData?[capacity];
         _mask = capacity - 1;
     }
 
-    /// <summary>The processor this ring feeds.</summary>
-    public BatchExportProcessor Processor { get; }
+    /// <summary>The registry (of one batch processor) this ring belongs to.</summary>
+    public RingRegistry Registry { get; }
 
     /// <summary>The producing thread; once it has died, the consumer drains the ring and unregisters it.</summary>
     public Thread Owner { get; }

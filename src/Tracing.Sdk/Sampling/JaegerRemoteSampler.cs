@@ -101,9 +101,7 @@ public sealed class JaegerRemoteSampler : Sampler, IDisposable
         {
             _poller.Wait(TimeSpan.FromSeconds(5));
         }
-#pragma warning disable CA1031 // The loop handles its own failures; shutdown must not throw.
         catch
-#pragma warning restore CA1031
         {
         }
 
@@ -169,9 +167,7 @@ public sealed class JaegerRemoteSampler : Sampler, IDisposable
         {
             throw;
         }
-#pragma warning disable CA1031 // Any failure keeps the last strategy; nothing reaches the application.
         catch (Exception ex)
-#pragma warning restore CA1031
         {
             failure = "GET " + _requestUri + " failed: " + ex.Message;
         }

@@ -159,9 +159,7 @@ internal static class ContainerId
 
             return new string(buffer, 0, total);
         }
-#pragma warning disable CA1031 // A missing or unreadable file means "not detected"; detection never fails the build of a provider.
         catch (Exception)
-#pragma warning restore CA1031
         {
             return null;
         }

@@ -131,9 +131,7 @@ internal static class ResourceDetection
         {
             return detect();
         }
-#pragma warning disable CA1031 // A sandbox may forbid a lookup; the attribute is then simply absent.
         catch (Exception)
-#pragma warning restore CA1031
         {
             return [];
         }

@@ -61,7 +61,7 @@ public sealed class Tracer
     /// <param name="links">Links known at start (samplers see them).</param>
     /// <param name="startTime">The start time; default means now.</param>
     public Span StartSpan(string name, SpanKind kind = SpanKind.Internal, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
-        => Start(name, kind, AmbientParent(), attributes, links, startTime);
+        => StartChildOfCurrent(name, kind, attributes, links, startTime);
 
     /// <summary>Starts a child of <paramref name="parent"/>; an invalid parent starts a new trace.</summary>
     /// <param name="name">The span name.</param>
@@ -99,7 +99,7 @@ public sealed class Tracer
     /// <param name="links">Links known at start.</param>
     /// <param name="startTime">The start time; default means now.</param>
     public SpanScope StartActiveSpan(string name, SpanKind kind = SpanKind.Internal, ReadOnlySpan<KeyValue> attributes = default, ReadOnlySpan<Link> links = default, DateTimeOffset startTime = default)
-        => Activate(Start(name, kind, AmbientParent(), attributes, links, startTime));
+        => Activate(StartChildOfCurrent(name, kind, attributes, links, startTime));
 
     /// <summary>Starts a child of <paramref name="parent"/> and makes it current; disposing the scope ends it and restores the previous span.</summary>
     /// <param name="name">The span name.</param>
@@ -131,7 +131,22 @@ public sealed class Tracer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static SpanContext AmbientParent() => CurrentSpan.Context;
 
+    // Call-site independence: the public methods are one-line forwards the JIT inlines anywhere, and the two entries
+    // below are never inlined, so each is compiled as its own root with a fresh inlining budget and always inlines
+    // StartCore and StartSampled into itself. Inlined into a caller instead, they would compete for the caller's
+    // budget: a caller that had spent it (a small forced-inline helper, a large method) got StartSampled out of line,
+    // a ten-argument call that cost an unsampled span three times its direct figure. One call with six arguments is
+    // what every call site pays now, and the same at every site.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal Span Start(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+        => StartCore(name, kind, parent, attributes, links, startTime);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartChildOfCurrent(string name, SpanKind kind, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+        => StartCore(name, kind, AmbientParent(), attributes, links, startTime);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span StartCore(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
     {
         var p = _provider;
         var ids = p.IdGenerator;

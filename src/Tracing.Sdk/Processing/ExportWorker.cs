@@ -1,0 +1,248 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+using Tracing.Sdk.Diagnostics;
+using Tracing.Sdk.Exporting;
+
+namespace Tracing.Sdk.Processing;
+
+/// <summary>
+/// The batch processor's exporter thread: drains the rings into batches and exports them when a full batch is waiting,
+/// when the scheduled delay has passed, when a flush asks, and once more at shutdown.
+/// </summary>
+/// <remarks>
+/// Invariants:
+/// <list type="bullet">
+/// <item>One thread at a time is the worker: the one whose generation equals <c>_generation</c>. Only it drains rings,
+/// writes <c>_taken</c> and returns credits. An abandoned thread (see <see cref="WatchedExporter"/>) leaves its loop when
+/// its export returns and touches nothing more; the watchdog has already started the next generation.</item>
+/// <item>Sleep handshake: the worker clears the wake event, sets <c>_sleeping</c>, issues a full fence, then counts the
+/// queued spans; a producer takes credits with a compare-exchange (a full fence), then reads <c>_sleeping</c>. So either
+/// the producer sees <c>_sleeping</c> and sets the event, or the worker sees its spans and does not sleep. Exactly one
+/// waker wins the exchange of <c>_sleeping</c>, so a sleeping worker costs one event set however many producers pass.</item>
+/// <item>Flush tickets: a flush takes a ticket, then wakes the worker; the worker reads the latest ticket before it
+/// drains, exports everything queued, then publishes the ticket as done. Every span published before the ticket was
+/// taken is exported by then.</item>
+/// <item><c>_taken</c> counts spans the worker took out of rings; it is written before their credits go back, so
+/// enqueued − taken never undercounts the queue.</item>
+/// </list>
+/// </remarks>
+[SuppressMessage("Reliability", "CA1001", Justification = "The events may be waited on by threads that outlive shutdown; ManualResetEventSlim holds no kernel handle unless asked for one, so the GC reclaims them.")]
+internal sealed class ExportWorker
+{
+    private readonly RingRegistry _rings;
+    private readonly CreditBudget _budget;
+    private readonly int _maxBatch;
+    private readonly int _scheduledDelayMs;
+
+    private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
+    private int _sleeping;
+
+    private readonly object _flushLock = new();
+    private long _flushRequested;
+    private long _flushDone;
+
+    private volatile bool _stopRequested;
+    private readonly ManualResetEventSlim _stopped = new(false);
+    private int _generation;
+    private long _taken;
+
+    public ExportWorker(RingRegistry rings, CreditBudget budget, SpanExporter exporter, int maxBatch, int scheduledDelayMs, int exportTimeoutMs)
+    {
+        _rings = rings;
+        _budget = budget;
+        _maxBatch = maxBatch;
+        _scheduledDelayMs = scheduledDelayMs;
+        Exporter = new WatchedExporter(exporter, exportTimeoutMs, () => Start(Interlocked.Increment(ref _generation)));
+    }
+
+    /// <summary>The exporter under its watchdog, with the export counts.</summary>
+    public WatchedExporter Exporter { get; }
+
+    /// <summary>Spans taken out of the rings so far (exported, failed, or in the export in progress).</summary>
+    public long Taken => Volatile.Read(ref _taken);
+
+    /// <summary>True once the worker has exported everything after a stop request, or died.</summary>
+    public bool IsStopped => _stopped.IsSet;
+
+    /// <summary>Starts the first generation's thread.</summary>
+    public void Start() => Start(0);
+
+    /// <summary>Producer: wakes the worker if it sleeps. Call after a full fence (see the sleep handshake).</summary>
+    public void WakeIfSleeping()
+    {
+        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0)
+        {
+            _wake.Set();
+        }
+    }
+
+    /// <summary>Exports everything queued now; true if done within the timeout (or the worker has stopped).</summary>
+    public bool Flush(int timeoutMilliseconds)
+    {
+        var sw = Stopwatch.StartNew();
+        long ticket = Interlocked.Increment(ref _flushRequested);
+        _wake.Set();
+        lock (_flushLock)
+        {
+            while (Volatile.Read(ref _flushDone) < ticket)
+            {
+                int left = Deadline.Remaining(timeoutMilliseconds, sw);
+                if (left == 0 || _stopped.IsSet)
+                {
+                    break;
+                }
+
+                Monitor.Wait(_flushLock, left);
+            }
+        }
+
+        return Volatile.Read(ref _flushDone) >= ticket || _stopped.IsSet;
+    }
+
+    /// <summary>Asks the worker to export everything queued and stop; waits up to the timeout for it to finish.</summary>
+    public bool Stop(int timeoutMilliseconds)
+    {
+        _stopRequested = true;
+        _wake.Set();
+        return _stopped.Wait(timeoutMilliseconds);
+    }
+
+    private void Start(int generation)
+    {
+        var thread = new Thread(static s => ((ExportWorker)((object[])s!)[0]).Run((int)((object[])s!)[1]))
+        {
+            IsBackground = true,
+            Name = "Tracing.Sdk batch export",
+        };
+        thread.Start(new object[] { this, generation });
+    }
+
+    private void Run(int generation)
+    {
+        var batch = new SpanData[_maxBatch];
+        long nextExport = Stopwatch.GetTimestamp() + MsToTicks(_scheduledDelayMs);
+        int start = 0;
+        try
+        {
+            while (Volatile.Read(ref _generation) == generation)
+            {
+                // Read the requests before draining: what they ask for was queued before they were made.
+                bool stop = _stopRequested;
+                long ticket = Volatile.Read(ref _flushRequested);
+                bool due = Stopwatch.GetTimestamp() >= nextExport;
+
+                if (stop || due || ticket > _flushDone)
+                {
+                    if (!ExportAll(batch, ref start))
+                    {
+                        return;
+                    }
+
+                    _rings.ReleaseDead(_budget);
+                    nextExport = Stopwatch.GetTimestamp() + MsToTicks(_scheduledDelayMs);
+                    if (ticket > _flushDone)
+                    {
+                        lock (_flushLock)
+                        {
+                            Volatile.Write(ref _flushDone, ticket);
+                            Monitor.PulseAll(_flushLock);
+                        }
+                    }
+
+                    if (stop)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (_rings.QueuedCount() >= _maxBatch)
+                {
+                    // Full batches only; a remainder waits for the timer or the next full batch.
+                    while (_rings.QueuedCount() >= _maxBatch)
+                    {
+                        if (!ExportOne(batch, ref start))
+                        {
+                            return;
+                        }
+                    }
+
+                    continue;
+                }
+
+                _wake.Reset();
+                Volatile.Write(ref _sleeping, 1);
+
+                // Full fence, paired with the producers' compare-exchange on the budget (see the sleep handshake).
+                Interlocked.MemoryBarrier();
+                if (_rings.QueuedCount() < _maxBatch && !_stopRequested && Volatile.Read(ref _flushRequested) == _flushDone)
+                {
+                    long wait = (nextExport - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                    if (wait > 0)
+                    {
+                        _wake.Wait((int)Math.Min(wait + 1, int.MaxValue));
+                    }
+                }
+
+                Volatile.Write(ref _sleeping, 0);
+            }
+        }
+        catch (Exception ex)
+        {
+            SdkEventSource.Log.ProcessorFailed(nameof(BatchExportProcessor), "exporter thread", ex.Message);
+        }
+        finally
+        {
+            if (Volatile.Read(ref _generation) == generation)
+            {
+                _stopped.Set();
+                lock (_flushLock)
+                {
+                    Monitor.PulseAll(_flushLock);
+                }
+            }
+        }
+    }
+
+    /// <summary>Exports everything queued. False if this thread was abandoned meanwhile (then it must touch nothing).</summary>
+    private bool ExportAll(SpanData[] batch, ref int start)
+    {
+        // Bounded by what is queued now, so a flush completes even while producers keep adding spans.
+        long target = _taken + _rings.QueuedCount();
+        while (_taken < target)
+        {
+            long before = _taken;
+            if (!ExportOne(batch, ref start))
+            {
+                return false;
+            }
+
+            if (_taken == before)
+            {
+                break;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Fills one batch and exports it. False if the export was abandoned.</summary>
+    private bool ExportOne(SpanData[] batch, ref int start)
+    {
+        int n = _rings.Fill(batch, ref start);
+        if (n == 0)
+        {
+            return true;
+        }
+
+        // The spans are out of the rings: count them taken, then give their credits back (one interlocked operation).
+        Volatile.Write(ref _taken, _taken + n);
+        _budget.Return(n);
+        return Exporter.Export(batch, n);
+    }
+
+    private static long MsToTicks(int ms) => ms * Stopwatch.Frequency / 1000;
+}
