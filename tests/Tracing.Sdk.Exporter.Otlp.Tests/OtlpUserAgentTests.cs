@@ -38,12 +38,7 @@ public sealed class OtlpUserAgentTests
         foreach (string agent in agents)
         {
             Assert.Matches(s_ours, agent);
-            Assert.StartsWith(OtlpUserAgent.Value, agent, StringComparison.Ordinal);
-            if (protocol == OtlpExportProtocol.Grpc)
-            {
-                // gRPC's convention: the application's product first, then the gRPC library's.
-                Assert.Matches(@" grpc-dotnet/\S+", agent);
-            }
+            Assert.Equal(OtlpUserAgent.Value, agent);
         }
     }
 

@@ -10,8 +10,7 @@ namespace Tracing.Sdk.Exporter.Otlp.Transport;
 /// The <c>User-Agent</c> every OTLP request carries, as the OTLP exporter specification asks ("SHOULD emit a
 /// User-Agent header to at a minimum identify the exporter, the language of its implementation, and the version of the
 /// exporter"): <c>Tracing.Sdk.Exporter.Otlp/&lt;package version&gt; dotnet/&lt;runtime version&gt;</c>, two RFC 9110
-/// product tokens. On gRPC the channel's own <c>grpc-dotnet/…</c> product follows ours, as gRPC's user-agent convention
-/// (application first, then the gRPC library) has it.
+/// product tokens, the same over gRPC and HTTP.
 /// </summary>
 internal sealed class OtlpUserAgent : DelegatingHandler
 {
@@ -35,9 +34,8 @@ internal sealed class OtlpUserAgent : DelegatingHandler
         return base.SendAsync(request, cancellationToken);
     }
 
-    // Set per request (not as an HttpClient default) because Grpc.Net.Client writes its own User-Agent on each
-    // request, which a default header would never override. A value already there (gRPC's, or one configured through
-    // OTEL_EXPORTER_OTLP_HEADERS) is kept after ours.
+    // Set per request (not as an HttpClient default), so a value already there (one configured through
+    // OTEL_EXPORTER_OTLP_HEADERS) is kept after ours rather than replacing it or being replaced.
     private static void Apply(HttpRequestMessage request)
     {
         string? existing = request.Headers.TryGetValues("User-Agent", out var values) ? string.Join(" ", values) : null;
