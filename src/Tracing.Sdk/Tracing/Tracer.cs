@@ -180,30 +180,24 @@ public sealed class Tracer
         var context = new SpanContext(traceId, spanId, flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
-            if (hasParent && !parent.IsSampled && SdkEventSource.Log.IsEnabled())
+            if (SdkEventSource.Log.IsEnabled())
             {
-                ReportUnsampledParent(name);
+                ReportUnsampledParent(parent, name);
             }
 
             return new Span(context);
         }
 
-        var span = StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, attributes, links, startUnixNano, sampling.Attributes);
-        if (sampling.IsDeferred && span.Data is { } data)
-        {
-            data.SamplingDeferred = true;
-            data.DeferredParentFlags = parent.TraceFlags;
-        }
-
-        return span;
+        return StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, parent.TraceFlags, attributes, links, startUnixNano, sampling);
     }
 
     // Out of line and rate-limited (one event per tracer a minute): only reached while someone listens to the SDK's
-    // EventSource, so the span path pays one enabled-check.
+    // EventSource, so the span path pays one enabled-check. Everything else is in here: StartSampled must stay small
+    // enough to be inlined into the start entries (the JIT's budget), or every span pays a ten-argument call.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReportUnsampledParent(string name)
+    private void ReportUnsampledParent(in SpanContext parent, string name)
     {
-        if (_unsampledParentReport.TryEnter())
+        if (parent.IsValid && !parent.IsSampled && _unsampledParentReport.TryEnter())
         {
             SdkEventSource.Log.SpanNotRecordedParentNotSampled(name, Scope.Name, _provider.Sampler.Description);
         }
@@ -219,22 +213,31 @@ public sealed class Tracer
         in SpanContext context,
         SpanId parentSpanId,
         bool hasRemoteParent,
+        TraceFlags parentFlags,
         ReadOnlySpan<KeyValue> attributes,
         ReadOnlySpan<Link> links,
         long startUnixNano,
-        KeyValue[]? samplerAttributes)
+        in SamplingResult sampling)
     {
         ThreadSpanCounts.Current.CountStarted();
         var data = SpanDataPool.Rent();
         int stamp = data.LiveStamp;
         data.Start(p, Scope, name, kind, context, parentSpanId, hasRemoteParent, startUnixNano == 0 ? Clock.NowUnixNano() : startUnixNano);
 
+        // A deferred decision (the sampler waits for the route): recorded now, sampled or not once it is completed.
+        // Here, out of line, so the unsampled path above does not carry it.
+        if (sampling.IsDeferred)
+        {
+            data.SamplingDeferred = true;
+            data.DeferredParentFlags = parentFlags;
+        }
+
         for (int i = 0; i < attributes.Length; i++)
         {
             data.SetAttribute(attributes[i].Key, attributes[i].Value);
         }
 
-        if (samplerAttributes is { } extra)
+        if (sampling.Attributes is { } extra)
         {
             foreach (var kv in extra)
             {
