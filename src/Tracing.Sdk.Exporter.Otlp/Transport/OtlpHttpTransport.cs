@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 
@@ -53,7 +54,7 @@ internal sealed class OtlpHttpTransport : OtlpTransport
             int code = (int)response.StatusCode;
             string reason = "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return code is 429 or 502 or 503 or 504
-                ? new SendResult(SendStatus.Retryable, reason, RetryAfter(response))
+                ? new SendResult(SendStatus.Retryable, reason, RetryAfterHeader.Read(response, DateTimeOffset.UtcNow))
                 : new SendResult(SendStatus.Permanent, reason);
         }
         catch (OperationCanceledException)
@@ -67,23 +68,6 @@ internal sealed class OtlpHttpTransport : OtlpTransport
     }
 
     public override void Dispose() => _client.Dispose();
-
-    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
 
     private HttpContent CreateContent(ExportBuffer request)
     {
