@@ -51,19 +51,11 @@ internal sealed class OtlpHttpTransport : OtlpTransport
                 return SendResult.Success(rejected, text);
             }
 
-            int code = (int)response.StatusCode;
-            string reason = "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return code is 429 or 502 or 503 or 504
-                ? new SendResult(SendStatus.Retryable, reason, RetryAfterHeader.Read(response, DateTimeOffset.UtcNow))
-                : new SendResult(SendStatus.Permanent, reason);
-        }
-        catch (OperationCanceledException)
-        {
-            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
+            return HttpFailure.Classify(response);
         }
         catch (Exception ex)
         {
-            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+            return HttpFailure.Classify(ex, cancellationToken);
         }
     }
 
