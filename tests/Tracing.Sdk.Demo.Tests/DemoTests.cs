@@ -5,13 +5,14 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Demo.Tests;
 
 public class DemoTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     [Fact]
     public async Task Demo_PrintsEachTraceAsAWaterfall_AndExitsZero()

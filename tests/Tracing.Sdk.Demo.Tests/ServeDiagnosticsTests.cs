@@ -7,6 +7,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ namespace Tracing.Sdk.Demo.Tests;
 /// </summary>
 public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     [Fact]
     public async Task InvalidSettings_AreLoggedOnceEach_WithTheVariableAndTheValue()

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using System.Text;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit.Abstractions;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
@@ -12,7 +13,7 @@ namespace Tracing.Sdk.Exporter.Otlp.Tests;
 /// <summary>Processes killed with SIGKILL while their batches are spooled or in back-off, and shutdowns against a receiver that is down.</summary>
 public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
     private readonly string _spool = Path.Combine(Path.GetTempPath(), "tracing-crash-" + Guid.NewGuid().ToString("N"));
     private readonly ITestOutputHelper _output = output;
 

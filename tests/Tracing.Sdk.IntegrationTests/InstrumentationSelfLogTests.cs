@@ -1,11 +1,11 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Tracing;
 using System.Linq;
 using System.Net.Http;
 using System.Threading.Tasks;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.IntegrationTests;
@@ -20,7 +20,7 @@ public class InstrumentationSelfLogTests
     public async Task HttpClient_ThrowingFilterAndEnrich_AreLoggedAsHttpClient_AndTheRequestIsTraced()
     {
         await using var b = await TestService.StartAsync("b", null, Services.MapEcho);
-        using var log = new SelfLog("Tracing-Sdk-Instrumentation-Http");
+        using var log = new EventLog("Tracing-Sdk-Instrumentation-Http");
         var spans = new List<SpanData>();
         using (new TracerProviderBuilder().SetSettingsSource(_ => null)
             .AddHttpClientInstrumentation(o =>
@@ -40,14 +40,14 @@ public class InstrumentationSelfLogTests
             Assert.Single(spans, s => s.Kind == SpanKind.Client);
         }
 
-        Assert.Contains(log.Events, e => e.Where == "Filter" && e.Error == "filter broke" && e.Message.Contains("The HttpClient instrumentation", StringComparison.Ordinal));
-        Assert.Contains(log.Events, e => e.Where == "Enrich" && e.Error == "enrich broke");
+        Assert.Contains(log.Events, e => Is(e, "Filter", "filter broke") && e.Message!.Contains("The HttpClient instrumentation", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => Is(e, "Enrich", "enrich broke"));
     }
 
     [Fact]
     public async Task AspNetCore_ThrowingFilterAndEnrich_AreLoggedAsAspNetCore_AndTheRequestIsServed()
     {
-        using var log = new SelfLog("Tracing-Sdk-Instrumentation-AspNetCore");
+        using var log = new EventLog("Tracing-Sdk-Instrumentation-AspNetCore");
         await using var service = await TestService.StartAsync("server", null, Services.MapEcho, t => t.AddAspNetCoreInstrumentation(o =>
         {
             o.Filter = _ => throw new InvalidOperationException("filter broke");
@@ -57,47 +57,10 @@ public class InstrumentationSelfLogTests
         await http.GetStringAsync(new Uri(service.Address, "/echo"));
         Waiting.Until(() => service.Snapshot().Any(s => s.Kind == SpanKind.Server), "the server span");
 
-        Assert.Contains(log.Events, e => e.Where == "Filter" && e.Error == "filter broke" && e.Message.Contains("The ASP.NET Core instrumentation", StringComparison.Ordinal));
-        Assert.Contains(log.Events, e => e.Where == "Enrich" && e.Error == "enrich broke");
+        Assert.Contains(log.Events, e => Is(e, "Filter", "filter broke") && e.Message!.Contains("The ASP.NET Core instrumentation", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => Is(e, "Enrich", "enrich broke"));
     }
 
-    private sealed record Entry(string Where, string Error, string Message);
-
-    private sealed class SelfLog : EventListener
-    {
-        // Initialised before the base constructor runs, which already reports the sources that exist.
-        private readonly ConcurrentQueue<Entry> _events = new();
-        private readonly string _source;
-
-        public SelfLog(string source)
-        {
-            _source = source;
-            foreach (var existing in EventSource.GetSources())
-            {
-                if (existing.Name == source)
-                {
-                    EnableEvents(existing, EventLevel.Verbose);
-                }
-            }
-        }
-
-        public Entry[] Events => [.. _events];
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            // _source is null while the base constructor runs; the constructor enables those sources itself.
-            if (_source is not null && eventSource.Name == _source)
-            {
-                EnableEvents(eventSource, EventLevel.Verbose);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventSource.Name == _source && eventData.Payload is { Count: 2 } payload)
-            {
-                _events.Enqueue(new Entry(payload[0] as string ?? string.Empty, payload[1] as string ?? string.Empty, eventData.Message ?? string.Empty));
-            }
-        }
-    }
+    private static bool Is(EventWrittenEventArgs e, string where, string error)
+        => e.Payload is { Count: 2 } p && (string?)p[0] == where && (string?)p[1] == error;
 }
