@@ -41,8 +41,8 @@ public class DemoTests
     {
         using var downstream = DemoProcess.Start(new ConcurrentDictionary<string, string> { ["OTEL_SERVICE_NAME"] = "downstream" }, "serve", "--urls", "http://127.0.0.1:0");
         using var upstream = DemoProcess.Start(new ConcurrentDictionary<string, string> { ["OTEL_SERVICE_NAME"] = "upstream" }, "serve", "--urls", "http://127.0.0.1:0");
-        string down = await downstream.ListeningAddress.WaitAsync(Generous);
-        string up = await upstream.ListeningAddress.WaitAsync(Generous);
+        string down = await downstream.ListeningAddressAsync(Generous);
+        string up = await upstream.ListeningAddressAsync(Generous);
         using var http = new HttpClient { Timeout = Generous };
 
         // /context describes this request's server span, continuing the caller's trace.

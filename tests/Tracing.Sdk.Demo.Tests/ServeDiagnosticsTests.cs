@@ -36,7 +36,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
             "serve",
             "--urls",
             "http://127.0.0.1:0");
-        await demo.ListeningAddress.WaitAsync(Generous);
+        await demo.ListeningAddressAsync(Generous);
 
         foreach (var (name, value) in new[]
         {
@@ -75,7 +75,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
             "serve",
             "--urls",
             "http://127.0.0.1:0");
-        string address = await demo.ListeningAddress.WaitAsync(Generous);
+        string address = await demo.ListeningAddressAsync(Generous);
         using (var http = new HttpClient { Timeout = Generous })
         using (var request = new HttpRequestMessage(HttpMethod.Get, address + "/context"))
         {
@@ -127,7 +127,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
                 "serve",
                 "--urls",
                 "http://127.0.0.1:0");
-            string address = await demo.ListeningAddress.WaitAsync(Generous);
+            string address = await demo.ListeningAddressAsync(Generous);
             using (var http = new HttpClient { Timeout = Generous })
             {
                 using var response = await http.GetAsync(address + "/context");
@@ -152,7 +152,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitForLineAsync(DemoProcess demo, Func<string, bool> match)
+    private static async Task WaitForLineAsync(ChildProcess demo, Func<string, bool> match)
     {
         var sw = Stopwatch.StartNew();
         while (!demo.Output.Split('\n').Any(match))
