@@ -7,6 +7,7 @@ using Tracing.Sdk.Exporter.Otlp.Serialization;
 using Tracing.Sdk.Exporter.Otlp.Spool;
 using Tracing.Sdk.Exporter.Otlp.Transport;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp;
 
@@ -29,6 +30,7 @@ public sealed class OtlpTraceExporter : SpanExporter
 
     private readonly OtlpExporterOptions _options;
     private readonly OtlpTransport _transport;
+    private readonly ExportRetryPolicy _retry;
     private readonly OtlpProtobufSerializer? _protobuf;
     private readonly OtlpJsonSerializer? _json;
     private readonly ExportBuffer _buffer = new();
@@ -66,6 +68,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         Endpoint = options.ResolveEndpoint();
         _endpointText = OtlpExporterOptions.Redact(Endpoint);
         _drainBackoff = options.InitialBackoff;
+        _retry = new ExportRetryPolicy(options.RetryEnabled, options.MaxRetryAttempts, options.InitialBackoff, options.MaxBackoff);
         _transport = options.Protocol switch
         {
             OtlpExportProtocol.Grpc => new OtlpGrpcTransport(options, Endpoint),
@@ -367,7 +370,7 @@ public sealed class OtlpTraceExporter : SpanExporter
             return;
         }
 
-        var delay = TimeSpan.FromTicks((long)(_drainBackoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
+        var delay = ExportRetryPolicy.Jitter(_drainBackoff);
         try
         {
             _drainTimer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -464,51 +467,28 @@ public sealed class OtlpTraceExporter : SpanExporter
         _spoolBuffer.Dispose();
     }
 
-    private SendResult SendWithRetry(ExportBuffer request, long deadline, bool retry, CancellationToken cancellationToken)
-    {
-        var backoff = _options.InitialBackoff;
-        for (int attempt = 1; ; attempt++)
-        {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-            if (remaining <= TimeSpan.Zero)
+    // One export's attempts, by the exporters' shared policy: in place (retry) or once (the spool retries instead).
+    private SendResult SendWithRetry(ExportBuffer request, long deadline, bool retry, CancellationToken cancellationToken) =>
+        (retry ? _retry : ExportRetryPolicy.Once).Send(
+            (Exporter: this, Request: request),
+            static (s, remaining, token) =>
             {
-                return new SendResult(SendStatus.Retryable, "export timeout reached");
-            }
+                var result = s.Exporter._transport.Send(s.Request, remaining, token);
+                if (result.Status == SendStatus.Success)
+                {
+                    s.Exporter.OnAttemptSucceeded();
+                }
 
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return new SendResult(SendStatus.Retryable, "cancelled");
-            }
-
-            var result = _transport.Send(request, remaining, cancellationToken);
-            if (result.Status == SendStatus.Success)
-            {
-                OnAttemptSucceeded();
-            }
-
-            if (result.Status != SendStatus.Retryable || !retry || !_options.RetryEnabled
-                || attempt > _options.MaxRetryAttempts || cancellationToken.IsCancellationRequested)
-            {
                 return result;
-            }
-
-            // Full jitter on the exponential step spreads out exporters that failed together; a server hint wins.
-            var delay = result.RetryAfter ?? TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
-            if (Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline) <= delay)
+            },
+            static (s, attempt, reason, delay) =>
             {
-                return result with { Reason = result.Reason + " (next retry would pass the export timeout)" };
-            }
-
-            _failedAttempts++;
-            Interlocked.Increment(ref _retries);
-            OtlpExporterEventSource.Log.ExportRetrying(_endpointText, attempt, result.Reason, (int)delay.TotalMilliseconds);
-            if (cancellationToken.WaitHandle.WaitOne(delay))
-            {
-                return result with { Reason = result.Reason + " (cancelled)" };
-            }
-        }
-    }
+                s.Exporter._failedAttempts++;
+                Interlocked.Increment(ref s.Exporter._retries);
+                OtlpExporterEventSource.Log.ExportRetrying(s.Exporter._endpointText, attempt, reason, (int)delay.TotalMilliseconds);
+            },
+            deadline,
+            cancellationToken);
 
     // Called under _sendLock after a retryable failure with a spool: the background drain backs off exponentially.
     private void OnAttemptFailed(in SendResult result)

@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Threading;
@@ -149,19 +148,11 @@ public sealed class ZipkinExporter : SpanExporter
                 return SendResult.Success();
             }
 
-            int code = (int)response.StatusCode;
-            string reason = "HTTP " + code.ToString(CultureInfo.InvariantCulture);
-            return code is 429 or 502 or 503 or 504
-                ? new SendResult(SendStatus.Retryable, reason, RetryAfterHeader.Read(response, DateTimeOffset.UtcNow))
-                : new SendResult(SendStatus.Permanent, reason);
-        }
-        catch (OperationCanceledException)
-        {
-            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
+            return HttpFailure.Classify(response);
         }
         catch (Exception ex)
         {
-            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+            return HttpFailure.Classify(ex, cancellationToken);
         }
     }
 

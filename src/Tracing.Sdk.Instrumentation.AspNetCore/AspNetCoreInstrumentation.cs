@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
@@ -26,7 +25,7 @@ namespace Tracing.Sdk.Instrumentation.AspNetCore;
 /// When built inside <c>AddTracing</c>, the instrumentation listens to its own host's listener only, so several hosts
 /// in one process each trace their own requests with their own provider.
 /// </remarks>
-internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+internal sealed class AspNetCoreInstrumentation : DiagnosticSubscriber
 {
     internal const string ListenerName = "Microsoft.AspNetCore";
     private const string ActivityName = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
@@ -62,11 +61,8 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
     private readonly Tracer _tracer;
     private readonly AspNetCoreInstrumentationOptions _options;
     private readonly TextMapPropagator _propagator;
-    private readonly IDisposable? _allListeners;
-    private readonly List<IDisposable> _subscriptions = [];
     private readonly PayloadProperty<Exception> _exception = new("exception");
     private readonly PayloadProperty<HttpContext> _httpContext = new("httpContext");
-    private int _disposed;
 
     public AspNetCoreInstrumentation(TracerProvider provider, AspNetCoreInstrumentationOptions options, TextMapPropagator propagator, DiagnosticListener? hostListener)
     {
@@ -74,33 +70,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         _tracer = provider.GetTracer("Tracing.Sdk.Instrumentation.AspNetCore", typeof(AspNetCoreInstrumentation).Assembly.GetName().Version?.ToString(3));
         _options = options;
         _propagator = propagator;
-        if (hostListener is not null)
-        {
-            _subscriptions.Add(hostListener.Subscribe(this, IsEnabled));
-        }
-        else
-        {
-            _allListeners = DiagnosticListener.AllListeners.Subscribe(this);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _allListeners?.Dispose();
-        lock (_subscriptions)
-        {
-            foreach (var s in _subscriptions)
-            {
-                s.Dispose();
-            }
-
-            _subscriptions.Clear();
-        }
+        Start(hostListener);
     }
 
     private static bool IsEnabled(string name, object? arg1, object? arg2) => name switch
@@ -112,69 +82,39 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         _ => false,
     };
 
-    void IObserver<DiagnosticListener>.OnNext(DiagnosticListener value)
+    // The host's own listener (always named so) when built inside AddTracing, else any listener of that name.
+    protected override IDisposable? SubscribeTo(DiagnosticListener listener)
+        => listener.Name == ListenerName ? listener.Subscribe(this, IsEnabled) : null;
+
+    protected override void OnEvent(string name, object? payload)
     {
-        if (value.Name == ListenerName && Volatile.Read(ref _disposed) == 0)
+        switch (name)
         {
-            lock (_subscriptions)
-            {
-                _subscriptions.Add(value.Subscribe(this, IsEnabled));
-            }
-        }
-    }
+            case StartEvent:
+                if (payload is HttpContext startContext)
+                {
+                    OnStart(startContext);
+                }
 
-    void IObserver<DiagnosticListener>.OnCompleted()
-    {
-    }
+                break;
+            case EndpointMatchedEvent:
+                if (payload is HttpContext matchedContext)
+                {
+                    CompleteDeferredSampling(matchedContext);
+                }
 
-    void IObserver<DiagnosticListener>.OnError(Exception error)
-    {
-    }
+                break;
+            case StopEvent:
+                if (payload is HttpContext stopContext)
+                {
+                    OnStop(stopContext);
+                }
 
-    void IObserver<KeyValuePair<string, object?>>.OnCompleted()
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnError(Exception error)
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
-    {
-        try
-        {
-            switch (value.Key)
-            {
-                case StartEvent:
-                    if (value.Value is HttpContext startContext)
-                    {
-                        OnStart(startContext);
-                    }
-
-                    break;
-                case EndpointMatchedEvent:
-                    if (value.Value is HttpContext matchedContext)
-                    {
-                        CompleteDeferredSampling(matchedContext);
-                    }
-
-                    break;
-                case StopEvent:
-                    if (value.Value is HttpContext stopContext)
-                    {
-                        OnStop(stopContext);
-                    }
-
-                    break;
-                case HostingUnhandledException:
-                case DiagnosticsUnhandledException:
-                    OnException(_httpContext.Fetch(value.Value), _exception.Fetch(value.Value));
-                    break;
-            }
-        }
-        catch (Exception ex)
-        {
-            AspNetCoreInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
+                break;
+            case HostingUnhandledException:
+            case DiagnosticsUnhandledException:
+                OnException(_httpContext.Fetch(payload), _exception.Fetch(payload));
+                break;
         }
     }
 
@@ -198,7 +138,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         }
 
         var parent = incoming.SpanContext;
-        if (_options.Filter is { } filter && !SafeFilter(filter, context))
+        if (_options.Filter is { } filter && !SafeCallback.Filter(filter, context))
         {
             if (parent.IsValid)
             {
@@ -208,7 +148,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             return;
         }
 
-        string method = MethodOf(request.Method, out bool known);
+        string method = HttpConventions.MethodOf(request.Method, out bool known);
         var host = request.Host;
         int port = host.Port ?? (request.IsHttps ? 443 : 80);
         ReadOnlySpan<KeyValue> attributes =
@@ -240,7 +180,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
             span.SetAttribute("user_agent.original", userAgent.ToString());
         }
 
-        span.SetAttribute("network.protocol.version", ProtocolVersionOf(request.Protocol));
+        span.SetAttribute("network.protocol.version", HttpConventions.ProtocolVersionOf(request.Protocol));
         foreach (var name in _options.CapturedRequestHeaders)
         {
             if (request.Headers.TryGetValue(name, out var values))
@@ -251,7 +191,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
         if (_options.EnrichWithRequest is { } enrich)
         {
-            SafeEnrich(enrich, span, request);
+            SafeCallback.Enrich(enrich, span, request);
         }
     }
 
@@ -293,7 +233,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         var response = context.Response;
         int status = response.StatusCode;
         span.SetAttribute("http.response.status_code", status);
-        string method = MethodOf(context.Request.Method, out bool known);
+        string method = HttpConventions.MethodOf(context.Request.Method, out bool known);
         if (activity.GetTagItem("grpc.method") is string grpcMethod)
         {
             NameGrpcCall(span, activity, grpcMethod);
@@ -320,7 +260,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
         if (_options.EnrichWithResponse is { } enrich)
         {
-            SafeEnrich(enrich, span, response);
+            SafeCallback.Enrich(enrich, span, response);
         }
 
         long end = activity.Duration == TimeSpan.Zero ? 0 : (activity.StartTimeUtc.Ticks + activity.Duration.Ticks - DateTime.UnixEpoch.Ticks) * 100;
@@ -349,7 +289,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
         }
 
         var request = context.Request;
-        string method = MethodOf(request.Method, out bool known);
+        string method = HttpConventions.MethodOf(request.Method, out bool known);
         string route = context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } raw } ? raw : string.Empty;
         var host = request.Host;
         ReadOnlySpan<KeyValue> attributes =
@@ -405,93 +345,7 @@ internal sealed class AspNetCoreInstrumentation : IObserver<DiagnosticListener>,
 
         if (_options.EnrichWithException is { } enrich)
         {
-            SafeEnrich(enrich, span, exception);
-        }
-    }
-
-    private static string MethodOf(string method, out bool known)
-    {
-        known = true;
-        if (HttpMethods.IsGet(method))
-        {
-            return "GET";
-        }
-
-        if (HttpMethods.IsPost(method))
-        {
-            return "POST";
-        }
-
-        if (HttpMethods.IsPut(method))
-        {
-            return "PUT";
-        }
-
-        if (HttpMethods.IsDelete(method))
-        {
-            return "DELETE";
-        }
-
-        if (HttpMethods.IsHead(method))
-        {
-            return "HEAD";
-        }
-
-        if (HttpMethods.IsOptions(method))
-        {
-            return "OPTIONS";
-        }
-
-        if (HttpMethods.IsPatch(method))
-        {
-            return "PATCH";
-        }
-
-        if (HttpMethods.IsTrace(method))
-        {
-            return "TRACE";
-        }
-
-        if (HttpMethods.IsConnect(method))
-        {
-            return "CONNECT";
-        }
-
-        known = false;
-        return "_OTHER";
-    }
-
-    private static string ProtocolVersionOf(string protocol) => protocol switch
-    {
-        "HTTP/1.1" => "1.1",
-        "HTTP/2" => "2",
-        "HTTP/3" => "3",
-        "HTTP/1.0" => "1.0",
-        _ => protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol,
-    };
-
-    private static bool SafeFilter(Func<HttpContext, bool> filter, HttpContext context)
-    {
-        try
-        {
-            return filter(context);
-        }
-        catch (Exception ex)
-        {
-            AspNetCoreInstrumentationEventSource.Log.Failed("Filter", ex.Message);
-            return true;
-        }
-    }
-
-    private static void SafeEnrich<T>(Action<Span, T> enrich, Span span, T value)
-    {
-        try
-        {
-            enrich(span, value);
-        }
-        catch (Exception ex)
-        {
-            AspNetCoreInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
+            SafeCallback.Enrich(enrich, span, exception);
         }
     }
 }

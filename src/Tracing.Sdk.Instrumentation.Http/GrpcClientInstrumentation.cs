@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http;
@@ -16,7 +15,7 @@ namespace Tracing.Sdk.Instrumentation.Http;
 /// that Activity when the call ends. The HTTP request underneath belongs to the same span (see
 /// <see cref="HttpClientInstrumentation"/>), so a call is one client span whose context goes out in the metadata.
 /// </remarks>
-internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string, object?>>, IDisposable
+internal sealed class GrpcClientInstrumentation : DiagnosticSubscriber
 {
     internal const string ListenerName = "Grpc.Net.Client";
     internal const string ActivityName = "Grpc.Net.Client.GrpcOut";
@@ -43,34 +42,18 @@ internal sealed class GrpcClientInstrumentation : IObserver<KeyValuePair<string,
         _ => false,
     };
 
-    public void Dispose()
-    {
-    }
+    // Subscribed by HttpClientInstrumentation to gRPC's listener; it never picks listeners itself.
+    protected override IDisposable? SubscribeTo(DiagnosticListener listener) => null;
 
-    public void OnCompleted()
+    protected override void OnEvent(string name, object? payload)
     {
-    }
-
-    public void OnError(Exception error)
-    {
-    }
-
-    public void OnNext(KeyValuePair<string, object?> value)
-    {
-        try
+        if (name == StartEvent)
         {
-            if (value.Key == StartEvent)
-            {
-                OnStart(value.Value);
-            }
-            else if (value.Key == StopEvent)
-            {
-                OnStop();
-            }
+            OnStart(payload);
         }
-        catch (Exception ex)
+        else if (name == StopEvent)
         {
-            HttpInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
+            OnStop();
         }
     }
 

@@ -1,9 +1,7 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Net.Http;
-using System.Threading;
 using Tracing.Sdk.Activities;
 using Tracing.Sdk.Propagation;
 
@@ -28,7 +26,7 @@ namespace Tracing.Sdk.Instrumentation.Http;
 /// they captured then.
 /// </para>
 /// </remarks>
-internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+internal sealed class HttpClientInstrumentation : DiagnosticSubscriber
 {
     internal const string ListenerName = "HttpHandlerDiagnosticListener";
     private const string ActivityName = "System.Net.Http.HttpRequestOut";
@@ -65,12 +63,9 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
     private readonly HttpClientInstrumentationOptions _options;
     private readonly TextMapPropagator _propagator;
     private readonly GrpcClientInstrumentation? _grpc;
-    private readonly IDisposable _allListeners;
-    private readonly List<IDisposable> _subscriptions = [];
     private readonly PayloadProperty<HttpRequestMessage> _startRequest = new("Request");
     private readonly PayloadProperty<HttpResponseMessage> _stopResponse = new("Response");
     private readonly PayloadProperty<Exception> _exception = new("Exception");
-    private int _disposed;
 
     public HttpClientInstrumentation(TracerProvider provider, HttpClientInstrumentationOptions options, TextMapPropagator propagator, bool withGrpc)
     {
@@ -93,27 +88,11 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
             _grpc = new GrpcClientInstrumentation(provider);
         }
 
-        _allListeners = DiagnosticListener.AllListeners.Subscribe(this);
+        Start(only: null);
     }
 
-    public void Dispose()
+    protected override void OnDisposed()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _allListeners.Dispose();
-        lock (_subscriptions)
-        {
-            foreach (var s in _subscriptions)
-            {
-                s.Dispose();
-            }
-
-            _subscriptions.Clear();
-        }
-
         _grpc?.Dispose();
         HttpClientOwners.Remove(_provider);
         lock (s_propagatorLock)
@@ -126,72 +105,38 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         }
     }
 
-    void IObserver<DiagnosticListener>.OnNext(DiagnosticListener value)
+    protected override IDisposable? SubscribeTo(DiagnosticListener listener)
     {
-        if (Volatile.Read(ref _disposed) != 0)
+        if (listener.Name == ListenerName)
         {
-            return;
-        }
-
-        if (value.Name == ListenerName)
-        {
-            lock (_subscriptions)
+            return listener.Subscribe(this, static (name, _, _) => name switch
             {
-                _subscriptions.Add(value.Subscribe(this, static (name, _, _) => name switch
-                {
-                    // Suppressed work (the SDK's own exports) gets no HttpRequestOut Activity at all, so neither the
-                    // runtime nor anyone else can trace it or write its headers.
-                    ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
-                    StopEvent or ExceptionEvent => true,
-                    _ => false,
-                }));
-            }
+                // Suppressed work (the SDK's own exports) gets no HttpRequestOut Activity at all, so neither the
+                // runtime nor anyone else can trace it or write its headers.
+                ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
+                StopEvent or ExceptionEvent => true,
+                _ => false,
+            });
         }
-        else if (_grpc is not null && value.Name == GrpcClientInstrumentation.ListenerName)
+
+        return _grpc is not null && listener.Name == GrpcClientInstrumentation.ListenerName
+            ? listener.Subscribe(_grpc, GrpcClientInstrumentation.IsEnabled)
+            : null;
+    }
+
+    protected override void OnEvent(string name, object? payload)
+    {
+        switch (name)
         {
-            lock (_subscriptions)
-            {
-                _subscriptions.Add(value.Subscribe(_grpc, GrpcClientInstrumentation.IsEnabled));
-            }
-        }
-    }
-
-    void IObserver<DiagnosticListener>.OnCompleted()
-    {
-    }
-
-    void IObserver<DiagnosticListener>.OnError(Exception error)
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnCompleted()
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnError(Exception error)
-    {
-    }
-
-    void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
-    {
-        try
-        {
-            switch (value.Key)
-            {
-                case StartEvent:
-                    OnStart(value.Value);
-                    break;
-                case StopEvent:
-                    OnStop(value.Value);
-                    break;
-                case ExceptionEvent:
-                    OnException(value.Value);
-                    break;
-            }
-        }
-        catch (Exception ex)
-        {
-            HttpInstrumentationEventSource.Log.Failed(value.Key, ex.Message);
+            case StartEvent:
+                OnStart(payload);
+                break;
+            case StopEvent:
+                OnStop(payload);
+                break;
+            case ExceptionEvent:
+                OnException(payload);
+                break;
         }
     }
 
@@ -226,7 +171,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
             return;
         }
 
-        if (_options.Filter is { } filter && !SafeFilter(filter, request))
+        if (_options.Filter is { } filter && !SafeCallback.Filter(filter, request))
         {
             // No span, but the caller's context still travels on: the Activity stands for the parent.
             if (parent.IsValid)
@@ -238,7 +183,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
             return;
         }
 
-        string method = HttpSemantics.MethodOf(request.Method, out bool known);
+        string method = HttpConventions.MethodOf(request.Method.Method, out bool known);
         var uri = request.RequestUri;
         string url = uri is null ? string.Empty : HttpSemantics.FullUrlOf(uri, _options.RedactedQueryParameters);
         ReadOnlySpan<KeyValue> attributes = uri is { IsAbsoluteUri: true }
@@ -265,7 +210,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
 
             if (_options.EnrichWithRequest is { } enrich)
             {
-                SafeEnrich(enrich, span, request);
+                SafeCallback.Enrich(enrich, span, request);
             }
         }
 
@@ -288,7 +233,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         {
             int status = (int)response.StatusCode;
             span.SetAttribute("http.response.status_code", status);
-            span.SetAttribute("network.protocol.version", HttpSemantics.ProtocolVersionOf(response.Version));
+            span.SetAttribute("network.protocol.version", HttpConventions.ProtocolVersionOf(response.Version));
             if (status >= 400)
             {
                 span.SetAttribute("error.type", StatusText(status));
@@ -308,7 +253,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
 
             if (_options.EnrichWithResponse is { } enrich)
             {
-                SafeEnrich(enrich, span, response);
+                SafeCallback.Enrich(enrich, span, response);
             }
         }
 
@@ -333,7 +278,7 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
 
         if (_options.EnrichWithException is { } enrich)
         {
-            SafeEnrich(enrich, span, exception);
+            SafeCallback.Enrich(enrich, span, exception);
         }
     }
 
@@ -372,29 +317,4 @@ internal sealed class HttpClientInstrumentation : IObserver<DiagnosticListener>,
         500 => "500", 502 => "502", 503 => "503", 504 => "504",
         _ => status.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
-
-    private static bool SafeFilter(Func<HttpRequestMessage, bool> filter, HttpRequestMessage request)
-    {
-        try
-        {
-            return filter(request);
-        }
-        catch (Exception ex)
-        {
-            HttpInstrumentationEventSource.Log.Failed("Filter", ex.Message);
-            return true;
-        }
-    }
-
-    private static void SafeEnrich<T>(Action<Span, T> enrich, Span span, T value)
-    {
-        try
-        {
-            enrich(span, value);
-        }
-        catch (Exception ex)
-        {
-            HttpInstrumentationEventSource.Log.Failed("Enrich", ex.Message);
-        }
-    }
 }

@@ -1,47 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Net;
-using System.Net.Http;
 using System.Buffers;
 
 namespace Tracing.Sdk.Instrumentation.Http;
 
-/// <summary>The stable HTTP semantic conventions' values for a client request.</summary>
+/// <summary>The stable HTTP semantic conventions' values only a client request has (<c>url.full</c>); the method and protocol version are in the shared <see cref="HttpConventions"/>.</summary>
 internal static class HttpSemantics
 {
     public const string Redacted = "REDACTED";
-
-    /// <summary>The method as the conventions name it: a known method in upper case, else <c>_OTHER</c>.</summary>
-    public static string MethodOf(HttpMethod method, out bool known)
-    {
-        known = true;
-        string m = method.Method;
-        switch (m)
-        {
-            case "GET": case "POST": case "PUT": case "DELETE": case "HEAD": case "OPTIONS": case "PATCH": case "TRACE": case "CONNECT":
-                return m;
-        }
-
-        foreach (var candidate in (ReadOnlySpan<string>)["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT", "QUERY"])
-        {
-            if (string.Equals(candidate, m, StringComparison.OrdinalIgnoreCase))
-            {
-                return candidate;
-            }
-        }
-
-        known = false;
-        return "_OTHER";
-    }
-
-    public static string ProtocolVersionOf(Version version) => (version.Major, version.Minor) switch
-    {
-        (1, 0) => "1.0",
-        (1, 1) => "1.1",
-        (2, 0) => "2",
-        (3, 0) => "3",
-        _ => version.ToString(),
-    };
 
     /// <summary>
     /// <c>url.full</c>: the absolute URL without credentials or fragment, with the values of sensitive query

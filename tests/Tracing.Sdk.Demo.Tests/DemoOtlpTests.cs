@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Demo.Tests;
@@ -20,7 +21,7 @@ namespace Tracing.Sdk.Demo.Tests;
 /// <summary>With OTLP configured, every demo service exports (the load generator included): each trace arrives whole.</summary>
 public class DemoOtlpTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     private sealed record ExportedSpan(string Service, string Name, string TraceId, string SpanId, string ParentSpanId, string? UrlFull);
 

@@ -5,13 +5,14 @@ using System.Net.Http;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Demo.Tests;
 
 public class DemoTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     [Fact]
     public async Task Demo_PrintsEachTraceAsAWaterfall_AndExitsZero()
@@ -40,8 +41,8 @@ public class DemoTests
     {
         using var downstream = DemoProcess.Start(new ConcurrentDictionary<string, string> { ["OTEL_SERVICE_NAME"] = "downstream" }, "serve", "--urls", "http://127.0.0.1:0");
         using var upstream = DemoProcess.Start(new ConcurrentDictionary<string, string> { ["OTEL_SERVICE_NAME"] = "upstream" }, "serve", "--urls", "http://127.0.0.1:0");
-        string down = await downstream.ListeningAddress.WaitAsync(Generous);
-        string up = await upstream.ListeningAddress.WaitAsync(Generous);
+        string down = await downstream.ListeningAddressAsync(Generous);
+        string up = await upstream.ListeningAddressAsync(Generous);
         using var http = new HttpClient { Timeout = Generous };
 
         // /context describes this request's server span, continuing the caller's trace.

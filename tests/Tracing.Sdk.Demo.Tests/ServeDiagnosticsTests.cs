@@ -7,6 +7,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ namespace Tracing.Sdk.Demo.Tests;
 /// </summary>
 public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     [Fact]
     public async Task InvalidSettings_AreLoggedOnceEach_WithTheVariableAndTheValue()
@@ -35,7 +36,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
             "serve",
             "--urls",
             "http://127.0.0.1:0");
-        await demo.ListeningAddress.WaitAsync(Generous);
+        await demo.ListeningAddressAsync(Generous);
 
         foreach (var (name, value) in new[]
         {
@@ -74,7 +75,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
             "serve",
             "--urls",
             "http://127.0.0.1:0");
-        string address = await demo.ListeningAddress.WaitAsync(Generous);
+        string address = await demo.ListeningAddressAsync(Generous);
         using (var http = new HttpClient { Timeout = Generous })
         using (var request = new HttpRequestMessage(HttpMethod.Get, address + "/context"))
         {
@@ -126,7 +127,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
                 "serve",
                 "--urls",
                 "http://127.0.0.1:0");
-            string address = await demo.ListeningAddress.WaitAsync(Generous);
+            string address = await demo.ListeningAddressAsync(Generous);
             using (var http = new HttpClient { Timeout = Generous })
             {
                 using var response = await http.GetAsync(address + "/context");
@@ -151,7 +152,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitForLineAsync(DemoProcess demo, Func<string, bool> match)
+    private static async Task WaitForLineAsync(ChildProcess demo, Func<string, bool> match)
     {
         var sw = Stopwatch.StartNew();
         while (!demo.Output.Split('\n').Any(match))

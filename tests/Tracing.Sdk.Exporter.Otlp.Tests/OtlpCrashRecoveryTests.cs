@@ -1,10 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Reflection;
-using System.Text;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit.Abstractions;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
@@ -12,7 +13,7 @@ namespace Tracing.Sdk.Exporter.Otlp.Tests;
 /// <summary>Processes killed with SIGKILL while their batches are spooled or in back-off, and shutdowns against a receiver that is down.</summary>
 public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
     private readonly string _spool = Path.Combine(Path.GetTempPath(), "tracing-crash-" + Guid.NewGuid().ToString("N"));
     private readonly ITestOutputHelper _output = output;
 
@@ -176,109 +177,20 @@ public sealed class OtlpCrashRecoveryTests(ITestOutputHelper output) : IDisposab
         }
     }
 
-    private HostProcess StartHost(string mode, int port, int spans, bool withSpool = true, string? extra = null, (string Name, string Value)? environment = null)
+    private ChildProcess StartHost(string mode, int port, int spans, bool withSpool = true, string? extra = null, (string Name, string Value)? environment = null)
     {
-        string configuration = typeof(OtlpCrashRecoveryTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tracing.Sdk.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string dll = Path.Combine(dir!.FullName, "tests", "Tracing.Sdk.FaultHost", "bin", configuration, "net10.0", "Tracing.Sdk.FaultHost.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, mode, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--spool", withSpool ? _spool : "-", "--spans", spans.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
+        var args = new List<string> { mode, "--port", port.ToString(CultureInfo.InvariantCulture), "--spool", withSpool ? _spool : "-", "--spans", spans.ToString(CultureInfo.InvariantCulture) };
         if (extra is not null)
         {
-            psi.ArgumentList.Add(extra);
+            args.Add(extra);
         }
 
-        psi.Environment.Remove("TRACING_SDK_SELF_LOG");
+        var variables = new List<KeyValuePair<string, string?>> { new("TRACING_SDK_SELF_LOG", null) };
         if (environment is { } variable)
         {
-            psi.Environment[variable.Name] = variable.Value;
+            variables.Add(new(variable.Name, variable.Value));
         }
 
-        return new HostProcess(Process.Start(psi)!);
-    }
-
-    private sealed class HostProcess : IDisposable
-    {
-        private readonly StringBuilder _output = new();
-        private readonly object _gate = new();
-        private Func<string, bool>? _match;
-        private TaskCompletionSource<string>? _found;
-
-        public HostProcess(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => OnLine(e.Data);
-            process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Output
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _output.ToString();
-                }
-            }
-        }
-
-        public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan bound)
-        {
-            lock (_gate)
-            {
-                _match = match;
-                _found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-                foreach (var line in _output.ToString().Split('\n'))
-                {
-                    if (match(line.TrimEnd('\r')))
-                    {
-                        _found.TrySetResult(line.TrimEnd('\r'));
-                    }
-                }
-
-                return _found.Task.WaitAsync(bound);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit(30_000);
-            }
-
-            Process.Dispose();
-        }
-
-        private void OnLine(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_gate)
-            {
-                _output.AppendLine(line);
-                if (_match is not null && _match(line))
-                {
-                    _found!.TrySetResult(line);
-                }
-            }
-        }
+        return ChildProcess.Start(ChildProcess.BuiltDll("tests/Tracing.Sdk.FaultHost", "Tracing.Sdk.FaultHost"), args, variables);
     }
 }

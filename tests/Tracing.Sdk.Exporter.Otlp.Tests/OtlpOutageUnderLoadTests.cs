@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Processing;
+using Tracing.Sdk.TestSupport;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
 
@@ -17,7 +18,7 @@ namespace Tracing.Sdk.Exporter.Otlp.Tests;
 public sealed class OtlpOutageUnderLoadTests : IDisposable
 {
     private const int PerPhase = 3_000;
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Generous = TestTimeouts.InProcess;
     private readonly string _spool = Path.Combine(Path.GetTempPath(), "tracing-outage-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()

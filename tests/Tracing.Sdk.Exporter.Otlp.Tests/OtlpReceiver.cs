@@ -19,6 +19,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tracing.Sdk.Exporter.Otlp.Proto.Collector;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
@@ -109,7 +110,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     {
         for (int i = 0; i < requests; i++)
         {
-            Assert.True(await _arrived.WaitAsync(TimeSpan.FromSeconds(30)), "the receiver got fewer requests than expected");
+            Assert.True(await _arrived.WaitAsync(TestTimeouts.InProcess), "the receiver got fewer requests than expected");
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     internal Fault? NextFault()
     {
         Interlocked.Increment(ref _attempts);
-        Gate?.Wait(TimeSpan.FromSeconds(60));
+        Gate?.Wait(TestTimeouts.InProcess);
         return Faults.TryDequeue(out var f) ? f : null;
     }
 

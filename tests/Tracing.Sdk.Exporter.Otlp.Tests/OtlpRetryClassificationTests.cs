@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using Tracing.Sdk.Exporter.Otlp.Transport;
+using Tracing.Sdk.Exporting.Retry;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
@@ -61,8 +62,8 @@ public sealed class OtlpRetryClassificationTests
         using var past = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
         past.Headers.RetryAfter = new RetryConditionHeaderValue(DateTimeOffset.UtcNow.AddHours(-1));
 
-        Assert.Equal(TimeSpan.FromSeconds(7), OtlpHttpTransport.RetryAfter(seconds));
-        Assert.InRange(OtlpHttpTransport.RetryAfter(date)!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
-        Assert.Equal(TimeSpan.Zero, OtlpHttpTransport.RetryAfter(past));
+        Assert.Equal(TimeSpan.FromSeconds(7), RetryAfterHeader.Read(seconds, DateTimeOffset.UtcNow));
+        Assert.InRange(RetryAfterHeader.Read(date, DateTimeOffset.UtcNow)!.Value, TimeSpan.FromMinutes(50), TimeSpan.FromMinutes(61));
+        Assert.Equal(TimeSpan.Zero, RetryAfterHeader.Read(past, DateTimeOffset.UtcNow));
     }
 }

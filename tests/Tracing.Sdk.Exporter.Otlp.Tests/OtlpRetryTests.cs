@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.TestSupport;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
@@ -75,7 +76,7 @@ public sealed class OtlpRetryTests
     [Fact]
     public async Task Export_ReportsEveryRetryAndDrop_ToTheEventSource()
     {
-        using var log = new EventLog();
+        using var log = new EventLog("Tracing-Sdk-Exporter-Otlp");
         await using var receiver = await OtlpReceiver.StartAsync(grpc: true);
         receiver.Faults.Enqueue(new Fault(GrpcStatusCode.Unavailable));
         receiver.Faults.Enqueue(new Fault(GrpcStatusCode.PermissionDenied));

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Exporting;
+using Tracing.Sdk.TestSupport;
 
 namespace Tracing.Sdk.Exporter.Otlp.Tests;
 
@@ -32,7 +33,7 @@ public sealed class OtlpSpoolTests : IDisposable
     [Fact]
     public async Task Spool_DeliversEverySpanExactlyOnce_WhenTheReceiverComesBack()
     {
-        using var log = new EventLog();
+        using var log = new EventLog("Tracing-Sdk-Exporter-Otlp");
         int port = OtlpRetryTests.ClosedPort();
         using var exporter = new OtlpTraceExporter(Options(port));
         var first = TestSpans.Typical(3);
@@ -55,7 +56,7 @@ public sealed class OtlpSpoolTests : IDisposable
         var expected = first.Concat(second).Concat(third).Select(s => s.SpanId.ToString()).Order();
         Assert.Equal(expected, receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
         var wait = System.Diagnostics.Stopwatch.StartNew();
-        while ((exporter.ExportedSpans < 9 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TimeSpan.FromSeconds(60))
+        while ((exporter.ExportedSpans < 9 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TestTimeouts.InProcess)
         {
             await Task.Delay(20);
         }
@@ -162,7 +163,7 @@ public sealed class OtlpSpoolTests : IDisposable
         // The background drain retries from the spool (refused once more: the file stays), then delivers; the file
         // is deleted only after the receiver accepted it.
         var wait = System.Diagnostics.Stopwatch.StartNew();
-        while ((exporter.ExportedSpans < 4 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TimeSpan.FromSeconds(60))
+        while ((exporter.ExportedSpans < 4 || Directory.GetFiles(_directory).Length > 0) && wait.Elapsed < TestTimeouts.InProcess)
         {
             // The file is deleted only after acceptance: once it is gone, the receiver must already have the spans.
             if (Directory.GetFiles(_directory).Length == 0)

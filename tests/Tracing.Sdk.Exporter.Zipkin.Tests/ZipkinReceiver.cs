@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Tracing.Sdk.TestSupport;
 
 namespace Tracing.Sdk.Exporter.Zipkin.Tests;
 
@@ -69,7 +70,7 @@ public sealed class ZipkinReceiver : IAsyncDisposable
     {
         for (int i = 0; i < count; i++)
         {
-            Assert.True(await _arrived.WaitAsync(TimeSpan.FromSeconds(30)), "the receiver got fewer requests than expected");
+            Assert.True(await _arrived.WaitAsync(TestTimeouts.InProcess), "the receiver got fewer requests than expected");
         }
     }
 

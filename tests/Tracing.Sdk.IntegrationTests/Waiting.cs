@@ -1,19 +1,20 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.IntegrationTests;
 
 internal static class Waiting
 {
-    /// <summary>Polls until <paramref name="condition"/> holds, for up to 30 s (servers end their spans after responding).</summary>
+    /// <summary>Polls until <paramref name="condition"/> holds, for up to TestTimeouts.InProcess (servers end their spans after responding).</summary>
     public static void Until(Func<bool> condition, string what)
     {
         var sw = Stopwatch.StartNew();
         while (!condition())
         {
-            if (sw.Elapsed > TimeSpan.FromSeconds(30))
+            if (sw.Elapsed > TestTimeouts.InProcess)
             {
                 Assert.Fail("Timed out waiting for " + what);
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Packaging.Tests;
@@ -16,7 +17,7 @@ public sealed class PackedFeed : IAsyncLifetime
     /// <summary>The test collection that shares one feed (packing takes minutes).</summary>
     public const string Collection = "Packed feed";
 
-    internal static readonly TimeSpan Generous = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan Generous = TestTimeouts.ChildProcess;
 
     public string Work { get; } = Path.Combine(Path.GetTempPath(), "tracing-sdk-pack-" + Guid.NewGuid().ToString("N"));
 

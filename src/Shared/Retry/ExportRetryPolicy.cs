@@ -18,6 +18,9 @@ internal readonly struct ExportRetryPolicy
     private readonly TimeSpan _initialBackoff;
     private readonly TimeSpan _maxBackoff;
 
+    /// <summary>One attempt, never repeated (within the deadline, unless cancelled): for a caller that retries elsewhere, such as a spool's drain.</summary>
+    public static ExportRetryPolicy Once => default;
+
     public ExportRetryPolicy(bool enabled, int maxRetryAttempts, TimeSpan initialBackoff, TimeSpan maxBackoff)
     {
         _enabled = enabled;
@@ -49,6 +52,12 @@ internal readonly struct ExportRetryPolicy
             if (remaining <= TimeSpan.Zero)
             {
                 return new SendResult(SendStatus.Retryable, "export timeout reached");
+            }
+
+            // A cancelled export starts no attempt (the transport would only turn the token into the same answer).
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new SendResult(SendStatus.Retryable, "cancelled");
             }
 
             var result = send(state, remaining, cancellationToken);

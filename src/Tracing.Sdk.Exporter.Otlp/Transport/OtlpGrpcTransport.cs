@@ -9,6 +9,7 @@ using System.Net.Http.Headers;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 
@@ -110,13 +111,10 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
             using var response = task.GetAwaiter().GetResult();
             return ReadResult(response);
         }
-        catch (OperationCanceledException)
-        {
-            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
-        }
         catch (Exception ex)
         {
-            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+            // Connection failures and timeouts: the same classification as every HTTP exporter's.
+            return HttpFailure.Classify(ex, cancellationToken);
         }
         finally
         {

@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Threading;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 
@@ -50,40 +51,15 @@ internal sealed class OtlpHttpTransport : OtlpTransport
                 return SendResult.Success(rejected, text);
             }
 
-            int code = (int)response.StatusCode;
-            string reason = "HTTP " + code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return code is 429 or 502 or 503 or 504
-                ? new SendResult(SendStatus.Retryable, reason, RetryAfter(response))
-                : new SendResult(SendStatus.Permanent, reason);
-        }
-        catch (OperationCanceledException)
-        {
-            return new SendResult(SendStatus.Retryable, cancellationToken.IsCancellationRequested ? "cancelled" : "timed out");
+            return HttpFailure.Classify(response);
         }
         catch (Exception ex)
         {
-            return new SendResult(SendStatus.Retryable, ex.GetType().Name + ": " + ex.Message);
+            return HttpFailure.Classify(ex, cancellationToken);
         }
     }
 
     public override void Dispose() => _client.Dispose();
-
-    internal static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-
-        if (header?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-
-        return null;
-    }
 
     private HttpContent CreateContent(ExportBuffer request)
     {

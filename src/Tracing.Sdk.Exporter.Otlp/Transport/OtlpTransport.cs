@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
+using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
 

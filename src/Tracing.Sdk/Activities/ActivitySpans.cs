@@ -35,6 +35,10 @@ public static class ActivitySpans
     private static bool s_generatorInstalled;
     private static Func<ActivityTraceId>? s_previousGenerator;
 
+    // Plugs the tie lookup into the core's seam before any tie can be made (every tie goes through s_ties, so this
+    // class is initialised first): the core finds an Activity's span without referring to this folder.
+    static ActivitySpans() => ActivityInterop.Plug(TryGetSpan);
+
     /// <summary>The span tied to <paramref name="activity"/>, if any.</summary>
     /// <param name="activity">The Activity.</param>
     /// <param name="span">The tied span (possibly not recording), or <see cref="Span.Invalid"/>.</param>

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.Metrics;
 using System.Threading;
-using Tracing.Sdk.Processing;
 
 namespace Tracing.Sdk.Diagnostics;
 
@@ -22,7 +21,7 @@ public static class SdkMeter
 
     private static readonly Meter s_meter = new(Name, TracerProviderBuilder.SdkVersion);
     private static readonly Lock s_lock = new();
-    private static readonly List<BatchExportProcessor> s_processors = [];
+    private static readonly List<IExportStatsSource> s_processors = [];
 
     // Totals of processors that have shut down, so the observable counters stay monotonic.
     private static BatchExportStats s_retired;
@@ -54,7 +53,7 @@ public static class SdkMeter
     /// <summary>Makes sure the meter exists, so listeners see it from the first provider on.</summary>
     internal static void EnsureCreated() => GC.KeepAlive(s_meter);
 
-    internal static void Register(BatchExportProcessor processor)
+    internal static void Register(IExportStatsSource processor)
     {
         lock (s_lock)
         {
@@ -62,7 +61,7 @@ public static class SdkMeter
         }
     }
 
-    internal static void Retire(BatchExportProcessor processor)
+    internal static void Retire(IExportStatsSource processor)
     {
         lock (s_lock)
         {

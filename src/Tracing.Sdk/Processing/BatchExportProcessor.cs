@@ -37,7 +37,7 @@ namespace Tracing.Sdk.Processing;
 /// (queue full, or ended after shutdown began), and every enqueued span once as exported or failed, or is still queued.
 /// </para>
 /// </remarks>
-public sealed class BatchExportProcessor : SpanProcessor
+public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
 {
     // A power of two: producers that keep finding the queue full yield the processor once per this many drops.
     private const int YieldEvery = 256;
@@ -249,6 +249,9 @@ public sealed class BatchExportProcessor : SpanProcessor
 
         return drained && exporterDone;
     }
+
+    /// <inheritdoc cref="GetStats"/>
+    BatchExportStats IExportStatsSource.GetStats() => GetStats();
 
     /// <summary>Exact counts; totals of rings of dead threads are included.</summary>
     internal BatchExportStats GetStats()

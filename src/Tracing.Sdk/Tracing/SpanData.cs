@@ -216,7 +216,7 @@ public sealed class SpanData
 
     /// <summary>
     /// Recorded provisionally: the sampler deferred its decision until more is known about the span (the route a
-    /// server chose). Cleared once <see cref="Activities.ActivitySpans.CompleteSampling"/> decides.
+    /// server chose). Cleared once the Activity bridge's <c>ActivitySpans.CompleteSampling</c> decides.
     /// </summary>
     internal bool SamplingDeferred { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Core;
@@ -51,7 +52,7 @@ public class AmbientContextTests
 
                 done.SetResult();
             });
-            await done.Task.WaitAsync(System.TimeSpan.FromSeconds(30));
+            await done.Task.WaitAsync(TestTimeouts.InProcess);
 
             using (var scope = p.Tracer.StartActiveSpan("async child"))
             {
@@ -120,7 +121,7 @@ public class AmbientContextTests
         }
 
         release.SetResult();
-        await background.WaitAsync(System.TimeSpan.FromSeconds(30));
+        await background.WaitAsync(TestTimeouts.InProcess);
         var late = p.Snapshot().Single(s => s.Name == "late work");
         Assert.Equal(parent.TraceId, late.TraceId);
         Assert.Equal(parent.SpanId, late.ParentSpanId);

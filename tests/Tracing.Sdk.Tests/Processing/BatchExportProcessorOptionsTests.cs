@@ -1,9 +1,9 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Tracing;
 using System.Linq;
 using Tracing.Sdk.Processing;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Processing;
@@ -51,7 +51,7 @@ public class BatchExportProcessorOptionsTests
     [InlineData("+5")]
     public void FromSettings_KeepsTheDefaultAndWarns_WhenAValueIsInvalid(string raw)
     {
-        using var listener = new ConfigurationWarnings();
+        using var listener = new EventLog("Tracing-Sdk", EventLevel.Warning);
         var options = BatchExportProcessorOptions.FromSettings(Settings(
             ("OTEL_BSP_MAX_QUEUE_SIZE", raw),
             ("OTEL_BSP_SCHEDULE_DELAY", raw),
@@ -61,7 +61,7 @@ public class BatchExportProcessorOptionsTests
         Assert.Equal(new BatchExportProcessorOptions(), options);
         foreach (var name in new[] { "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_EXPORT_TIMEOUT" })
         {
-            Assert.Contains(listener.Warnings, w => w.Name == name && w.Value == raw);
+            Assert.Contains(listener.Events, e => e.EventName == "InvalidConfiguration" && (string?)e.Payload![0] == name && (string?)e.Payload[1] == raw);
         }
     }
 
@@ -87,26 +87,5 @@ public class BatchExportProcessorOptionsTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchExportProcessor(new DiscardingExporter(), new() { MaxQueueSize = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchExportProcessor(new DiscardingExporter(), new() { ExportTimeout = TimeSpan.FromMilliseconds(-1) }));
-    }
-
-    private sealed class ConfigurationWarnings : EventListener
-    {
-        public ConcurrentBag<(string Name, string Value)> Warnings { get; } = [];
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Tracing-Sdk")
-            {
-                EnableEvents(eventSource, EventLevel.Warning);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData)
-        {
-            if (eventData.EventName == "InvalidConfiguration" && eventData.Payload is { Count: >= 2 } p)
-            {
-                Warnings.Add(((string)p[0]!, (string)p[1]!));
-            }
-        }
     }
 }

@@ -6,13 +6,14 @@ using System.Threading;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Processing;
 using Tracing.Sdk.Sampling;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Processing;
 
 public class BatchExportProcessorTests
 {
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Generous = TestTimeouts.InProcess;
 
     private static TracerProvider Build(BatchExportProcessor processor, Sampler? sampler = null) =>
         new TracerProviderBuilder()

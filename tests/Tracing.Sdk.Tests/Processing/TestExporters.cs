@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Threading;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Sampling;
+using Tracing.Sdk.TestSupport;
 
 namespace Tracing.Sdk.Tests.Processing;
 
@@ -127,7 +128,7 @@ internal sealed class SlowOnceExporter : SpanExporter
     {
         if (Interlocked.Increment(ref _calls) == 1)
         {
-            if (cancellationToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(60)))
+            if (cancellationToken.WaitHandle.WaitOne(TestTimeouts.InProcess))
             {
                 Cancelled.Set();
             }

@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.Tracing;
 using System.Linq;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Propagation;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Propagation;
@@ -45,7 +45,7 @@ public class PropagatorsTests
     [Fact]
     public void FromEnvironment_WarnsOnTheSelfLog_ForAnUnknownName()
     {
-        using var listener = new WarningListener();
+        using var listener = new EventLog("Tracing-Sdk", EventLevel.Warning);
 
         FromSetting("tracecontext,xray-unknown-name");
 
@@ -102,20 +102,5 @@ public class PropagatorsTests
         {
             Baggage.Current = previous;
         }
-    }
-
-    private sealed class WarningListener : EventListener
-    {
-        public ConcurrentQueue<EventWrittenEventArgs> Events { get; } = new();
-
-        protected override void OnEventSourceCreated(EventSource eventSource)
-        {
-            if (eventSource.Name == "Tracing-Sdk")
-            {
-                EnableEvents(eventSource, EventLevel.Warning);
-            }
-        }
-
-        protected override void OnEventWritten(EventWrittenEventArgs eventData) => Events.Enqueue(eventData);
     }
 }

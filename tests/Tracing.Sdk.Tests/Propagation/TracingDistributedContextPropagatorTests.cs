@@ -9,6 +9,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Tracing.Sdk.Propagation;
+using Tracing.Sdk.TestSupport;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Propagation;
@@ -154,12 +155,12 @@ public class TracingDistributedContextPropagatorTests
 
         var propagator = new TracingDistributedContextPropagator(Propagators.FromEnvironment(_ => "b3,tracecontext"));
         using var handler = new SocketsHttpHandler { ActivityHeadersPropagator = propagator };
-        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient(handler) { Timeout = TestTimeouts.InProcess };
         using var activity = new Activity("parent").SetIdFormat(ActivityIdFormat.W3C).Start();
         activity.ActivityTraceFlags = ActivityTraceFlags.Recorded;
 
         using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/"));
-        var headers = await received.WaitAsync(TimeSpan.FromSeconds(30));
+        var headers = await received.WaitAsync(TestTimeouts.InProcess);
 
         string traceId = activity.TraceId.ToHexString();
         Assert.Single(headers, h => h.StartsWith("traceparent:", StringComparison.OrdinalIgnoreCase));

@@ -1,6 +1,9 @@
-namespace Tracing.Sdk.Processing;
+namespace Tracing.Sdk.Diagnostics;
 
-/// <summary>A batch processor's exact counts at one moment (the self-diagnostics meter sums these over processors).</summary>
+/// <summary>
+/// A batch processor's exact counts at one moment (the self-diagnostics meter sums these over every
+/// <see cref="IExportStatsSource"/>). Defined here, beside the meter, so Diagnostics never depends on Processing.
+/// </summary>
 /// <param name="Enqueued">Sampled spans accepted into the queue.</param>
 /// <param name="DroppedQueueFull">Sampled spans dropped because the queue was full.</param>
 /// <param name="DroppedShutdown">Sampled spans that ended after shutdown began.</param>

@@ -2,15 +2,16 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
-namespace Tracing.Sdk.Activities;
+namespace Tracing.Sdk.Instrumentation;
 
 /// <summary>
 /// Reads one property of a <see cref="System.Diagnostics.DiagnosticListener"/> event's payload, whose type is usually
 /// internal or anonymous. The property is looked up by name (ignoring case) once per payload type and cached; a payload
-/// of another shape, or a property the trimmer removed, reads as null. Thread-safe; for instrumentation packages.
+/// of another shape, or a property the trimmer removed, reads as null. Thread-safe. Linked source from src/Shared,
+/// compiled into each instrumentation package (not part of any public API).
 /// </summary>
 /// <typeparam name="T">The property's type.</typeparam>
-public sealed class PayloadProperty<T>
+internal sealed class PayloadProperty<T>
     where T : class
 {
     private readonly string _name;
