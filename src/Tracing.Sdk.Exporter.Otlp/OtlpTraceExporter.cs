@@ -9,6 +9,11 @@ using Tracing.Sdk.Exporter.Otlp.Transport;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Exporting.Retry;
 
+// Why one file of ~600 lines: the exporter's send lock orders three paths that share state — the export in place (with
+// the shared retry policy), the write-ahead spool with its background drain, and the bounded shutdown that cancels the
+// running attempt and hands what is left to the spool. Each path reads the others' flags (receiver known down, spool
+// pending, released); the drain is the next candidate for a type of its own once that state has an owner.
+
 namespace Tracing.Sdk.Exporter.Otlp;
 
 /// <summary>

@@ -7,6 +7,11 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Tracing.Sdk.Exporting;
 
+// Why one file of ~450 lines: this is the whole mapping from a span record to Zipkin v2 JSON (zipkin2-api.yaml), field
+// by field in schema order — ids, kind, timestamps, endpoints, tags with the exporter's reserved keys, annotations. Split
+// further, the schema's rules (error once, duration >= 1, unique annotations) would be spread over files that must
+// agree; read top to bottom it is checkable against the schema.
+
 namespace Tracing.Sdk.Exporter.Zipkin;
 
 /// <summary>

@@ -1,6 +1,10 @@
 using System;
 using Tracing.Sdk.Exporting;
 
+// Why one file of ~490 lines: the OTLP trace protobuf written straight from span records, with the sizes computed
+// first and the fields written in the field numbers' order (resource, scope, span, event, link, status). The size pass
+// and the write pass must mirror each other exactly, so they sit side by side.
+
 namespace Tracing.Sdk.Exporter.Otlp.Serialization;
 
 /// <summary>

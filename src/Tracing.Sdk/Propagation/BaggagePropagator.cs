@@ -4,6 +4,10 @@ using System.Collections.Generic;
 using System.Text;
 using System.Text.Unicode;
 
+// Why one file of ~460 lines: the W3C Baggage format both ways — the member grammar, percent-decoding and -encoding,
+// properties, the 64-member / 8192-byte limits and the vectorized character classes that make it allocation-light —
+// is one specification; its parser and writer share the character tables and limits.
+
 namespace Tracing.Sdk.Propagation;
 
 /// <summary>

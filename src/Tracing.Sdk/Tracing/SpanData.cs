@@ -3,6 +3,10 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
+// Why one file of ~450 lines: the pooled span record is one invariant set — the stamp (generation << 1 | ended) that
+// every setter checks and End flips with one CAS, the limits and dropped counts, and the reset for reuse. Its fields and
+// the methods that guard them belong together (docs/design.md, "The span handle and its stamp").
+
 namespace Tracing.Sdk;
 
 /// <summary>
