@@ -143,6 +143,10 @@ public sealed class TracerProviderBuilder
     /// <summary>Builds the provider. With <c>OTEL_SDK_DISABLED=true</c> it records nothing (context still propagates).</summary>
     public TracerProvider Build()
     {
+        // Create the SDK's EventSource now, not at its first event: a listener (the hosting package's ILogger
+        // forwarding, TRACING_SDK_SELF_LOG) enables it when it is created, and some diagnostics only run while it is
+        // enabled (the watch for ActivitySources nobody registered), so they must not wait for an unrelated event.
+        _ = SdkEventSource.Log.IsEnabled();
         bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
         var resource = BuildResource();
         var sampler = _sampler ?? (disabled ? null : OtelEnvironment.ReadSampler(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
