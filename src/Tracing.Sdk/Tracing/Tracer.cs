@@ -177,7 +177,7 @@ public sealed class Tracer
         var context = new SpanContext(traceId, spanId, flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
-            if (SdkEventSource.Log.IsEnabled())
+            if (hasParent && SdkEventSource.Log.IsEnabled())
             {
                 ReportUnsampledParent(parent, name);
             }
@@ -194,7 +194,7 @@ public sealed class Tracer
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReportUnsampledParent(in SpanContext parent, string name)
     {
-        if (parent.IsValid && !parent.IsSampled && _unsampledParentReport.TryEnter())
+        if (!parent.IsSampled && _unsampledParentReport.TryEnter())
         {
             SdkEventSource.Log.SpanNotRecordedParentNotSampled(name, Scope.Name, _provider.Sampler.Description);
         }

@@ -163,7 +163,7 @@ public sealed class TracerProvider : IDisposable
         {
             try
             {
-                ok &= p.ForceFlush(Remaining(timeoutMilliseconds, sw));
+                ok &= p.ForceFlush(Deadline.Remaining(timeoutMilliseconds, sw));
             }
             catch (Exception ex)
             {
@@ -218,7 +218,7 @@ public sealed class TracerProvider : IDisposable
         {
             try
             {
-                ok &= p.Shutdown(Remaining(timeoutMilliseconds, sw));
+                ok &= p.Shutdown(Deadline.Remaining(timeoutMilliseconds, sw));
             }
             catch (Exception ex)
             {
@@ -232,14 +232,4 @@ public sealed class TracerProvider : IDisposable
 
     /// <summary>Shuts down within <see cref="ShutdownTimeoutMilliseconds"/> (see <see cref="Shutdown()"/>).</summary>
     public void Dispose() => Shutdown();
-
-    private static int Remaining(int timeoutMilliseconds, Stopwatch sw)
-    {
-        if (timeoutMilliseconds == Timeout.Infinite)
-        {
-            return Timeout.Infinite;
-        }
-
-        return (int)Math.Max(0, timeoutMilliseconds - sw.ElapsedMilliseconds);
-    }
 }
