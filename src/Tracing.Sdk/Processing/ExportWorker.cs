@@ -161,8 +161,9 @@ internal sealed class ExportWorker
 
                 if (_rings.QueuedCount() >= _maxBatch)
                 {
-                    // Full batches only; a remainder waits for the timer or the next full batch.
-                    while (_rings.QueuedCount() >= _maxBatch)
+                    // Full batches only; a remainder waits for the timer or the next full batch. A stop or flush request
+                    // ends the run, so producers that keep the queue above a batch cannot hold a flush off.
+                    while (_rings.QueuedCount() >= _maxBatch && !_stopRequested && Volatile.Read(ref _flushRequested) == _flushDone)
                     {
                         if (!ExportOne(batch, ref start))
                         {

@@ -180,6 +180,63 @@ public class BatchExportProcessorTests
     }
 
     [Fact]
+    public void ForceFlushAndShutdown_Return_WhileTheQueueNeverFallsBelowABatch()
+    {
+        // Every export ends two batches' worth of new spans, so the queue never falls below one full batch: the worker must
+        // still notice the flush and the stop instead of exporting full batches for ever (no timing: each export refills).
+        const int Batch = 8;
+        Tracer? tracer = null;
+        var refill = 1;
+        var exporter = new CallbackExporter(() =>
+        {
+            if (Volatile.Read(ref refill) != 0)
+            {
+                for (int i = 0; i < 2 * Batch; i++)
+                {
+                    tracer!.StartSpan("refill").End();
+                }
+            }
+        });
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 4096, MaxExportBatchSize = Batch, ScheduledDelay = TimeSpan.FromMilliseconds(60_000) });
+        var provider = Build(processor);
+        tracer = provider.GetTracer("test");
+        var mine = new List<SpanId>();
+        for (int i = 0; i < 4 * Batch; i++)
+        {
+            var span = tracer.StartSpan("mine");
+            mine.Add(span.Context.SpanId);
+            span.End();
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => exporter.Calls >= 3, Generous));
+        Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
+        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Volatile.Write(ref refill, 0);
+    }
+
+    private sealed class CallbackExporter(Action onExport) : SpanExporter
+    {
+        private long _calls;
+
+        public ConcurrentDictionary<SpanId, int> Seen { get; } = new();
+
+        public long Calls => Volatile.Read(ref _calls);
+
+        public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken)
+        {
+            foreach (var span in batch)
+            {
+                Seen.TryAdd(span.SpanId, 0);
+            }
+
+            Interlocked.Increment(ref _calls);
+            onExport();
+            return ExportResult.Success;
+        }
+    }
+
+    [Fact]
     public void Shutdown_RacingWithProducers_ExportsOrCountsEverySpanThatEnded()
     {
         var exporter = new CountingExporter();
