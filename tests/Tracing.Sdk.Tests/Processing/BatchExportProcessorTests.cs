@@ -199,20 +199,32 @@ public class BatchExportProcessorTests
         });
         var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 4096, MaxExportBatchSize = Batch, ScheduledDelay = TimeSpan.FromMilliseconds(60_000) });
         var provider = Build(processor);
-        tracer = provider.GetTracer("test");
-        var mine = new List<SpanId>();
-        for (int i = 0; i < 4 * Batch; i++)
+        try
         {
-            var span = tracer.StartSpan("mine");
-            mine.Add(span.Context.SpanId);
-            span.End();
-        }
+            tracer = provider.GetTracer("test");
+            var mine = new List<SpanId>();
+            for (int i = 0; i < 4 * Batch; i++)
+            {
+                var span = tracer.StartSpan("mine");
+                mine.Add(span.Context.SpanId);
+                span.End();
+            }
 
-        Assert.True(SpinWait.SpinUntil(() => exporter.Calls >= 3, Generous));
-        Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
-        Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
-        Volatile.Write(ref refill, 0);
+            // The first flush starts the exports (a producer's wake-up may come before its spans are published, and the
+            // scheduled delay is a minute); once it returns, the refills keep a full batch queued, so the worker now runs
+            // full batches — wait until it has exported more, then ask again: the second flush must be answered too.
+            Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
+            long calls = exporter.Calls;
+            Assert.True(SpinWait.SpinUntil(() => exporter.Calls >= calls + 3, Generous));
+            Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        }
+        finally
+        {
+            Volatile.Write(ref refill, 0);
+            provider.Dispose();
+        }
     }
 
     private sealed class CallbackExporter(Action onExport) : SpanExporter
