@@ -306,8 +306,8 @@ public sealed class Tracer
     }
 
     // Out of line and rate-limited (one event per tracer a minute): only reached while someone listens to the SDK's
-    // EventSource, so the span path pays one enabled-check. Everything else is in here: StartSampled must stay small
-    // enough to be inlined into the start entries (the JIT's budget), or every span pays a ten-argument call.
+    // EventSource (and only under an unsampled parent), so the span path pays one enabled-check. Kept out of the entries'
+    // bodies so their frames stay small.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReportUnsampledParent(string name)
     {
