@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Tracing.Sdk;
 
@@ -39,7 +40,11 @@ public readonly struct SpanContext : IEquatable<SpanContext>
     public bool IsRemote { get; }
 
     /// <summary>Whether both ids are valid (non-zero).</summary>
-    public bool IsValid => TraceId.IsValid && SpanId.IsValid;
+    public bool IsValid
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => TraceId.IsValid && SpanId.IsValid;
+    }
 
     /// <summary>Whether the sampled flag is set.</summary>
     public bool IsSampled => (TraceFlags & TraceFlags.Sampled) != 0;

@@ -32,6 +32,28 @@ internal sealed class RandomIdGenerator : IdGenerator
         return new TraceId(high, low);
     }
 
+    /// <summary>A new trace id and span id with one thread-local lookup (a root span needs both).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void NextIds(out TraceId traceId, out SpanId spanId)
+    {
+        ref State state = ref t_state;
+        ulong high = Next(ref state);
+        ulong low = Next(ref state);
+        while (low == 0 && high == 0)
+        {
+            low = Next(ref state);
+        }
+
+        ulong span = Next(ref state);
+        while (span == 0)
+        {
+            span = Next(ref state);
+        }
+
+        traceId = new TraceId(high, low);
+        spanId = new SpanId(span);
+    }
+
     /// <summary>A new random span id, never zero.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static SpanId NextSpanId()

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Tracing.Sdk;
@@ -20,6 +21,15 @@ public readonly struct Span : IDisposable, IEquatable<Span>
         _data = data;
         _stamp = stamp;
         _context = context;
+    }
+
+    // A non-recording span built from its parts, so a caller needs no SpanContext temporary of its own.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span(TraceId traceId, SpanId spanId, TraceFlags flags, TraceState? traceState)
+    {
+        _data = null;
+        _stamp = 0;
+        _context = new SpanContext(traceId, spanId, flags, traceState);
     }
 
     internal Span(in SpanContext context)
@@ -47,6 +57,10 @@ public readonly struct Span : IDisposable, IEquatable<Span>
     }
 
     internal SpanData? Data => _data;
+
+    /// <summary>The context by reference, for the tracer reading a parent held in an immutable place.</summary>
+    [UnscopedRef]
+    internal ref readonly SpanContext ContextRef => ref _context;
 
     internal SpanData? LiveData => _data is { } d && d.IsLive(_stamp) ? d : null;
 

@@ -131,19 +131,135 @@ public sealed class Tracer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static SpanContext AmbientParent() => CurrentSpan.Context;
 
-    // The two entries below are left to the JIT. Marking them NoInlining (each its own root, so a caller that had spent
-    // its inline budget could not push StartSampled out of line) made every call site pay one call: measured on the
-    // same machine, an unsampled span from a direct call went from 50 ns to 72 ns (SpanBenchmarks). Call-site
-    // independence needs a cheaper shape than that (CallSiteBenchmarks measures it); until then the direct call keeps
-    // its speed.
+    // Call-site independence. Every public start method is a one-call forwarder, and the work sits behind two
+    // NoInlining entries (child of the current span, child of a given parent). So a call site compiles to the same
+    // single call whether or not the JIT still had inline budget left there: measured before, the same unsampled span
+    // cost 21 ns from a direct call and 55-65 ns from a small forced-inline helper, where the budget ran out and a
+    // forced-inline body of ~180 IL bytes was called out of line with ten arguments. The entries' own bodies stay
+    // small (the common samplers are decided without a virtual call and without building SamplingParameters; every
+    // other sampler, custom id generators and the recording half are further out-of-line calls), so their frames are
+    // small and the one call is cheap.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal Span Start(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
-        => StartCore(name, kind, parent, attributes, links, startTime);
+    {
+        var p = _provider;
+        int rule = p.SamplingShortcut;
+        if (rule == SamplingShortcut.None)
+        {
+            return StartWithSampler(name, kind, parent, attributes, links, startTime);
+        }
 
+        return parent.IsValid ? StartChild(p, rule, name, kind, parent, attributes, links, startTime) : StartRoot(p, rule, name, kind, attributes, links, startTime);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private Span StartChildOfCurrent(string name, SpanKind kind, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
-        => StartCore(name, kind, AmbientParent(), attributes, links, startTime);
+    {
+        // CurrentSpan's rule, taken apart so that the common cases copy no span handle: no current span (a root), or
+        // our own span innermost. An Activity started inside our span (or current without one) goes the long way.
+        var ambient = AmbientSpan.Current;
+        if (ActivityInterop.Enabled && Activity.Current is { } activity && !ReferenceEquals(activity, ambient?.ActivityAtActivation))
+        {
+            return StartChildOfActivity(activity, name, kind, attributes, links, startTime);
+        }
+
+        var p = _provider;
+        int rule = p.SamplingShortcut;
+        if (rule == SamplingShortcut.None)
+        {
+            return StartChildOfAmbient(ambient, name, kind, attributes, links, startTime);
+        }
+
+        if (ambient is not null)
+        {
+            // In place: the ambient snapshot is immutable, so no copy of its context is needed (nor zeroed).
+            ref readonly SpanContext parent = ref ambient.Span.ContextRef;
+            if (parent.IsValid)
+            {
+                return StartChild(p, rule, name, kind, parent, attributes, links, startTime);
+            }
+        }
+
+        return StartRoot(p, rule, name, kind, attributes, links, startTime);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartChildOfAmbient(AmbientSpan? ambient, string name, SpanKind kind, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+        => StartWithSampler(name, kind, ambient is null ? default : ambient.Span.Context, attributes, links, startTime);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartChildOfActivity(Activity activity, string name, SpanKind kind, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+        => Start(name, kind, ActivityInterop.ToSpan(activity).Context, attributes, links, startTime);
+
+    // The two bodies below serve the common samplers (AlwaysOn, AlwaysOff, ParentBased over them with the default
+    // parent cases) with the built-in random ids: the decision is one bit of the provider's rule (see SamplingShortcut),
+    // the same one the sampler would return, and such a sampler adds no trace state and no attributes, so no
+    // SamplingParameters or SamplingResult is built. They hold no struct with a reference in a local of their own and
+    // pass the recording half plain values: every such local is zeroed by the prolog of the entry they are inlined into,
+    // a cost the unsampled span would pay too.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span StartRoot(TracerProvider p, int rule, string name, SpanKind kind, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+    {
+        bool sampled = (rule & 1) != 0;
+        RandomIdGenerator.NextIds(out var traceId, out var spanId);
+        var flags = sampled ? TraceFlags.Random | TraceFlags.Sampled : TraceFlags.Random;
+        if (!sampled || p.IsShutdown)
+        {
+            return new Span(traceId, spanId, flags, null);
+        }
+
+        return StartRecording(p, name, kind, traceId, spanId, flags, null, default, false, attributes, links, startTime);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span StartCore(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+    private Span StartChild(TracerProvider p, int rule, string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
+    {
+        bool parentSampled = parent.IsSampled;
+        bool sampled = ((rule >> (parentSampled ? SamplingShortcut.SampledParentShift : SamplingShortcut.UnsampledParentShift)) & 1) != 0;
+        var flags = parent.TraceFlags & TraceFlags.Random;
+        if (sampled)
+        {
+            flags |= TraceFlags.Sampled;
+        }
+
+        var spanId = RandomIdGenerator.NextSpanId();
+        if (!sampled || p.IsShutdown)
+        {
+            if (!parentSampled && SdkEventSource.Log.IsEnabled())
+            {
+                ReportUnsampledParent(name ?? string.Empty);
+            }
+
+            return new Span(parent.TraceId, spanId, flags, parent.TraceState);
+        }
+
+        return StartRecording(p, name, kind, parent.TraceId, spanId, flags, parent.TraceState, parent.SpanId, parent.IsRemote, attributes, links, startTime);
+    }
+
+    // The recording half of the common samplers' path.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartRecording(
+        TracerProvider p,
+        string name,
+        SpanKind kind,
+        TraceId traceId,
+        SpanId spanId,
+        TraceFlags flags,
+        TraceState? traceState,
+        SpanId parentSpanId,
+        bool hasRemoteParent,
+        ReadOnlySpan<KeyValue> attributes,
+        ReadOnlySpan<Link> links,
+        DateTimeOffset startTime)
+    {
+        var context = new SpanContext(traceId, spanId, flags, traceState);
+        return Record(p, name ?? string.Empty, kind, context, parentSpanId, hasRemoteParent, default, attributes, links, startTime == default ? 0 : Clock.ToUnixNano(startTime), deferred: false, samplerAttributes: null);
+    }
+
+    // Any other sampler or id generator: out of line, so the entries above keep a small frame (SamplingParameters and
+    // SamplingResult are large structs) for the common samplers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Span StartWithSampler(string name, SpanKind kind, in SpanContext parent, ReadOnlySpan<KeyValue> attributes, ReadOnlySpan<Link> links, DateTimeOffset startTime)
     {
         var p = _provider;
         var ids = p.IdGenerator;
@@ -177,31 +293,32 @@ public sealed class Tracer
         var context = new SpanContext(traceId, spanId, flags, sampling.TraceState ?? parent.TraceState);
         if (sampling.Decision == SamplingDecision.Drop || p.IsShutdown)
         {
-            if (hasParent && SdkEventSource.Log.IsEnabled())
+            if (hasParent && !parent.IsSampled && SdkEventSource.Log.IsEnabled())
             {
-                ReportUnsampledParent(parent, name);
+                ReportUnsampledParent(name);
             }
 
             return new Span(context);
         }
 
-        return StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasParent && parent.IsRemote, parent.TraceFlags, attributes, links, startUnixNano, sampling);
+        bool hasRemoteParent = hasParent && parent.IsRemote;
+        return StartRecording(p, name, kind, context, hasParent ? parent.SpanId : default, hasRemoteParent, parent.TraceFlags, attributes, links, startUnixNano, sampling.IsDeferred, sampling.Attributes);
     }
 
     // Out of line and rate-limited (one event per tracer a minute): only reached while someone listens to the SDK's
-    // EventSource, so the span path pays one enabled-check. Everything else is in here: StartSampled must stay small
-    // enough to be inlined into the start entries (the JIT's budget), or every span pays a ten-argument call.
+    // EventSource (and only under an unsampled parent), so the span path pays one enabled-check. Kept out of the entries'
+    // bodies so their frames stay small.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ReportUnsampledParent(in SpanContext parent, string name)
+    private void ReportUnsampledParent(string name)
     {
-        if (!parent.IsSampled && _unsampledParentReport.TryEnter())
+        if (_unsampledParentReport.TryEnter())
         {
             SdkEventSource.Log.SpanNotRecordedParentNotSampled(name, Scope.Name, _provider.Sampler.Description);
         }
     }
 
-    // The recording half of Start, kept out of line: inlined, its struct temporaries made Start's frame ~700 bytes, all
-    // zeroed on entry — paid by every unsampled span too.
+    // The recording half of StartSampled, kept out of line: inlined, its struct temporaries made the start entries'
+    // frames ~700 bytes, all zeroed on entry — paid by every unsampled span too.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private Span StartRecording(
         TracerProvider p,
@@ -214,7 +331,24 @@ public sealed class Tracer
         ReadOnlySpan<KeyValue> attributes,
         ReadOnlySpan<Link> links,
         long startUnixNano,
-        in SamplingResult sampling)
+        bool deferred,
+        KeyValue[]? samplerAttributes)
+        => Record(p, name, kind, context, parentSpanId, hasRemoteParent, parentFlags, attributes, links, startUnixNano, deferred, samplerAttributes);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span Record(
+        TracerProvider p,
+        string name,
+        SpanKind kind,
+        in SpanContext context,
+        SpanId parentSpanId,
+        bool hasRemoteParent,
+        TraceFlags parentFlags,
+        ReadOnlySpan<KeyValue> attributes,
+        ReadOnlySpan<Link> links,
+        long startUnixNano,
+        bool deferred,
+        KeyValue[]? samplerAttributes)
     {
         ThreadSpanCounts.Current.CountStarted();
         var data = SpanDataPool.Rent();
@@ -223,7 +357,7 @@ public sealed class Tracer
 
         // A deferred decision (the sampler waits for the route): recorded now, sampled or not once it is completed.
         // Here, out of line, so the unsampled path above does not carry it.
-        if (sampling.IsDeferred)
+        if (deferred)
         {
             data.SamplingDeferred = true;
             data.DeferredParentFlags = parentFlags;
@@ -234,7 +368,7 @@ public sealed class Tracer
             data.SetAttribute(attributes[i].Key, attributes[i].Value);
         }
 
-        if (sampling.Attributes is { } extra)
+        if (samplerAttributes is { } extra)
         {
             foreach (var kv in extra)
             {

@@ -36,6 +36,7 @@ public sealed class TracerProvider : IDisposable
         IdGenerator = idGenerator;
         RandomTraceIds = idGenerator.TraceIdsAreRandom;
         DefaultIds = idGenerator is RandomIdGenerator;
+        SamplingShortcut = Sampling.SamplingShortcut.For(Sampler, DefaultIds);
         SpanLimits = limits;
         _processors = disabled ? [] : processors;
 
@@ -80,6 +81,9 @@ public sealed class TracerProvider : IDisposable
 
     /// <summary>The built-in generator is in use: the tracer calls it statically, without two virtual calls per span.</summary>
     internal bool DefaultIds { get; }
+
+    /// <summary>The sampler's decision as bits when it is one of the common ones (see <see cref="Sampling.SamplingShortcut"/>).</summary>
+    internal int SamplingShortcut { get; }
 
     internal bool IsShutdown => _isShutdown;
 
