@@ -21,9 +21,10 @@ namespace Tracing.Sdk.Processing;
 /// queued spans; a producer takes credits with a compare-exchange (a full fence), then reads <c>_sleeping</c>. So either
 /// the producer sees <c>_sleeping</c> and sets the event, or the worker sees its spans and does not sleep. Exactly one
 /// waker wins the exchange of <c>_sleeping</c>, so a sleeping worker costs one event set however many producers pass.</item>
-/// <item>Flush tickets: a flush takes a ticket, then wakes the worker; the worker reads the latest ticket before it
-/// drains, exports everything queued, then publishes the ticket as done. Every span published before the ticket was
-/// taken is exported by then.</item>
+/// <item>Flush tickets: a flush takes a ticket, then wakes the worker; the worker reads the latest ticket, then marks
+/// every ring's tail, exports each ring up to its mark, then publishes the ticket as done. Every span published before
+/// the ticket was taken is below its ring's mark, so it is exported by then (what producers add later is not waited
+/// for, so a flush ends while they keep producing).</item>
 /// <item><c>_taken</c> counts spans the worker took out of rings; it is written before their credits go back, so
 /// enqueued − taken never undercounts the queue.</item>
 /// </list>
@@ -135,7 +136,7 @@ internal sealed class ExportWorker
 
                 if (stop || due || ticket > _flushDone)
                 {
-                    if (!ExportAll(batch, ref start))
+                    if (!ExportAll(batch))
                     {
                         return;
                     }
@@ -208,37 +209,43 @@ internal sealed class ExportWorker
         }
     }
 
-    /// <summary>Exports everything queued. False if this thread was abandoned meanwhile (then it must touch nothing).</summary>
-    private bool ExportAll(SpanData[] batch, ref int start)
+    /// <summary>
+    /// Exports everything queued when called: each ring up to its tail of that moment, so a flush completes while
+    /// producers keep adding, and a span published before the request was read cannot be left behind by a busier ring.
+    /// False if this thread was abandoned meanwhile (then it must touch nothing).
+    /// </summary>
+    private bool ExportAll(SpanData[] batch)
     {
-        // Bounded by what is queued now, so a flush completes even while producers keep adding spans.
-        long target = _taken + _rings.QueuedCount();
-        while (_taken < target)
+        var rings = _rings.Current;
+        var marks = new long[rings.Length];
+        for (int i = 0; i < rings.Length; i++)
         {
-            long before = _taken;
-            if (!ExportOne(batch, ref start))
+            marks[i] = rings[i].Enqueued;
+        }
+
+        int next = 0;
+        int n;
+        while ((n = RingRegistry.FillUpTo(batch, rings, marks, ref next)) > 0)
+        {
+            if (!ExportTaken(batch, n))
             {
                 return false;
-            }
-
-            if (_taken == before)
-            {
-                break;
             }
         }
 
         return true;
     }
 
-    /// <summary>Fills one batch and exports it. False if the export was abandoned.</summary>
+    /// <summary>Fills one batch round-robin and exports it. False if the export was abandoned.</summary>
     private bool ExportOne(SpanData[] batch, ref int start)
     {
         int n = _rings.Fill(batch, ref start);
-        if (n == 0)
-        {
-            return true;
-        }
+        return n == 0 || ExportTaken(batch, n);
+    }
 
+    /// <summary>Exports the <paramref name="n"/> spans just taken out of the rings. False if the export was abandoned.</summary>
+    private bool ExportTaken(SpanData[] batch, int n)
+    {
         // The spans are out of the rings: count them taken, then give their credits back (one interlocked operation).
         Volatile.Write(ref _taken, _taken + n);
         _budget.Return(n);

@@ -97,6 +97,32 @@ internal sealed class RingRegistry
         return n;
     }
 
+    /// <summary>Exporter thread: the registered rings (the array is never mutated, see the invariants).</summary>
+    public SpanRing[] Current => _rings;
+
+    /// <summary>
+    /// Exporter thread: fills <paramref name="batch"/> from <paramref name="rings"/> in order, from each only the spans
+    /// below its mark (<see cref="SpanRing.Enqueued"/> when the marks were read), continuing at ring
+    /// <paramref name="next"/>; a flush drains exactly what was published before it, however fast producers add more.
+    /// </summary>
+    /// <returns>How many spans were taken; 0 once every ring is drained up to its mark.</returns>
+    public static int FillUpTo(SpanData[] batch, SpanRing[] rings, long[] marks, ref int next)
+    {
+        int n = 0;
+        while (next < rings.Length && n < batch.Length)
+        {
+            int taken = rings[next].Drain(batch, n, marks[next]);
+            n += taken;
+            if (n < batch.Length)
+            {
+                // The batch has room, so this ring is drained up to its mark.
+                next++;
+            }
+        }
+
+        return n;
+    }
+
     /// <summary>Exporter thread: unregisters rings whose thread has died, once drained, returning their credits to <paramref name="budget"/>.</summary>
     public void ReleaseDead(CreditBudget budget)
     {

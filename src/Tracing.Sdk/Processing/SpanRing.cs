@@ -1,3 +1,4 @@
+using System;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -127,14 +128,17 @@ internal sealed class SpanRing
     /// <summary>C: spans published and not yet taken. Exact for C (it owns Head); a lower bound while P is writing.</summary>
     public long Count => Volatile.Read(ref _f.Tail) - _f.Head;
 
-    /// <summary>C: moves up to <c>destination.Length - start</c> spans into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// C: moves up to <c>destination.Length - start</c> spans into <paramref name="destination"/>, none at or above the
+    /// position <paramref name="limit"/> (a value <see cref="Enqueued"/> had: the spans published until then).
+    /// </summary>
     /// <returns>How many spans were taken.</returns>
-    public int Drain(SpanData[] destination, int start)
+    public int Drain(SpanData[] destination, int start, long limit = long.MaxValue)
     {
         long head = _f.Head;
 
         // Acquire: every slot below this tail, and the span record it points to, is fully written.
-        long tail = Volatile.Read(ref _f.Tail);
+        long tail = Math.Min(Volatile.Read(ref _f.Tail), limit);
         int n = 0;
         int room = destination.Length - start;
         while (head < tail && n < room)
