@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite — Tracing.Sdk against OpenTelemetry .NET 1.20.1 in the same BenchmarkDotNet classes
 # (OpenTelemetry is the Baseline, so the Ratio column compares the two within one run) — plus the sustained-throughput
-# command, and writes the tables to docs/benchmarks.md. About 6-8 minutes on 2 cores.
+# command (with 1, 2 and 4 producers), and writes the tables to docs/benchmarks.md. About 20 minutes on 2 cores.
 # Usage: benchmarks/run.sh [BenchmarkDotNet filter, default '*']      THROUGHPUT_SECONDS=10 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,10 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 dotnet build "$project" -c Release --nologo -v q
 dotnet run -c Release --no-build --project "$project" -- --filter "$filter" --artifacts "$artifacts" --exporters github --buildTimeout 900
 dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" > "$artifacts/throughput.md"
+# The growth table's producer-thread axis: the same command with 1 and 4 producers (2 is the run above).
+for producers in 1 4; do
+  dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" --producers "$producers" > "$artifacts/throughput-$producers.md"
+done
 dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "$artifacts/cputime.md"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -48,6 +52,12 @@ manual=$(sed -n "/^${marker}\$/,\$p" "$out" 2>/dev/null || true)
   echo
   cat "$artifacts/throughput.md"
   echo
+  for producers in 1 4; do
+    echo "### Sustained throughput, $producers producer thread(s)"
+    echo
+    cat "$artifacts/throughput-$producers.md"
+    echo
+  done
   echo "## Producer CPU time, libraries interleaved"
   echo
   echo "Wall-clock BenchmarkDotNet runs of the two libraries happen minutes apart, and on this shared machine the load"

@@ -50,6 +50,40 @@ public class SpanTests
     }
 
     [Fact]
+    public void SetAttribute_ReplacesOnlyTheEqualKey_AmongManyAndAmongKeysThatLookAlike()
+    {
+        using var p = new TestPipeline();
+        using (var span = p.Tracer.StartSpan("s"))
+        {
+            // Same length, middle and last character: only string equality tells these apart.
+            span.SetAttribute("ab", 1);
+            span.SetAttribute("cb", 2);
+            span.SetAttribute("xyzb", 3);
+            span.SetAttribute("qyzb", 4);
+            for (int i = 0; i < 40; i++)
+            {
+                span.SetAttribute("app.attr." + i, i);
+            }
+
+            // Equal keys that are different string instances replace.
+            span.SetAttribute(new string("cb".AsSpan()), 20);
+            span.SetAttribute(string.Concat("app.attr.", "17"), 1700);
+            span.SetAttribute("", 5);
+            span.SetAttribute(string.Empty, 6);
+        }
+
+        var data = Assert.Single(p.Spans);
+        Assert.Equal(4 + 40 + 1, data.Attributes.Length);
+        Assert.Equal(1, data.GetAttribute("ab")!.Value.AsLong());
+        Assert.Equal(20, data.GetAttribute("cb")!.Value.AsLong());
+        Assert.Equal(3, data.GetAttribute("xyzb")!.Value.AsLong());
+        Assert.Equal(4, data.GetAttribute("qyzb")!.Value.AsLong());
+        Assert.Equal(1700, data.GetAttribute("app.attr.17")!.Value.AsLong());
+        Assert.Equal(39, data.GetAttribute("app.attr.39")!.Value.AsLong());
+        Assert.Equal(6, data.GetAttribute("")!.Value.AsLong());
+    }
+
+    [Fact]
     public void Limits_DropAndCountWhatIsOverTheLimit()
     {
         var limits = new SpanLimits
