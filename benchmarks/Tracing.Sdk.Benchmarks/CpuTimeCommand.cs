@@ -117,7 +117,7 @@ public static class CpuTimeCommand
     }
 
     // CLOCK_THREAD_CPUTIME_ID: the calling thread's CPU time, read precisely (schedstat only moves at scheduler ticks).
-    private static long ThreadCpuNanoseconds()
+    internal static long ThreadCpuNanoseconds()
     {
         _ = ClockGetTime(3, out var t);
         return (t.Seconds * 1_000_000_000) + t.Nanoseconds;
@@ -134,7 +134,7 @@ public static class CpuTimeCommand
         public long Nanoseconds;
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted[sorted.Length / 2];

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
 using BenchmarkDotNet.Attributes;
 using OpenTelemetry;
 using OtelExporter = OpenTelemetry.Exporter.OtlpTraceExporter;
@@ -14,7 +17,9 @@ namespace Tracing.Sdk.Benchmarks;
 /// <summary>
 /// Serialize and send one batch of 512 typical spans (5 attributes, 1 event) to an in-process loopback receiver that
 /// discards: ours vs OpenTelemetry .NET's OTLP exporter, over gRPC and HTTP/protobuf. Results are per span
-/// (OperationsPerInvoke = 512).
+/// (OperationsPerInvoke = 512). <see cref="TransportFloor"/> sends the same request, serialized once in setup, through
+/// a plain <see cref="HttpClient"/>: what the HTTP stack and the receiver cost without any exporter, the part of an
+/// export that no serializer can make faster.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
@@ -29,6 +34,9 @@ public class OtlpExportBenchmarks
     private Activity[] _activities = null!;
     private ActivitySource _source = null!;
     private ActivityListener _listener = null!;
+    private HttpClient _floorClient = null!;
+    private Uri _floorUri = null!;
+    private byte[] _floorBody = null!;
 
     [Params("grpc", "http")]
     public string Transport { get; set; } = "grpc";
@@ -68,6 +76,23 @@ public class OtlpExportBenchmarks
 
         _spans = [.. spans];
 
+        // The floor: our serializer's bytes (the same size as OpenTelemetry's), framed for gRPC when asked.
+        var serializer = new Tracing.Sdk.Exporter.Otlp.Serialization.OtlpProtobufSerializer();
+        using (var buffer = new Tracing.Sdk.Exporter.Otlp.Serialization.ExportBuffer())
+        {
+            serializer.Serialize(new SpanBatch(_spans, BatchSize), buffer);
+            int prefix = grpc ? 5 : 0;
+            _floorBody = new byte[prefix + buffer.Length];
+            buffer.Span.CopyTo(_floorBody.AsSpan(prefix));
+            if (grpc)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(_floorBody.AsSpan(1), (uint)buffer.Length);
+            }
+        }
+
+        _floorClient = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
+        _floorUri = grpc ? new Uri(_receiver.GrpcEndpoint, "/opentelemetry.proto.collector.trace.v1.TraceService/Export") : _receiver.HttpEndpoint;
+
         _source = new ActivitySource("bench", "1.0");
         _listener = new ActivityListener
         {
@@ -93,6 +118,7 @@ public class OtlpExportBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _floorClient.Dispose();
         _ours.Dispose();
         _otel.Dispose();
         _listener.Dispose();
@@ -105,4 +131,23 @@ public class OtlpExportBenchmarks
 
     [Benchmark(OperationsPerInvoke = BatchSize)]
     public Tracing.Sdk.Exporting.ExportResult TracingSdk() => _ours.Export(new SpanBatch(_spans, BatchSize), default);
+
+    [Benchmark(OperationsPerInvoke = BatchSize)]
+    public HttpStatusCode TransportFloor()
+    {
+        bool grpc = Transport == "grpc";
+        using var message = new HttpRequestMessage(HttpMethod.Post, _floorUri) { Content = new ByteArrayContent(_floorBody) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue(grpc ? "application/grpc" : "application/x-protobuf");
+        if (grpc)
+        {
+            message.Version = HttpVersion.Version20;
+            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+            message.Headers.TryAddWithoutValidation("te", "trailers");
+            using var response = _floorClient.SendAsync(message, HttpCompletionOption.ResponseContentRead).GetAwaiter().GetResult();
+            return response.StatusCode;
+        }
+
+        using var reply = _floorClient.Send(message);
+        return reply.StatusCode;
+    }
 }

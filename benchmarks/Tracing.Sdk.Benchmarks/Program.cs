@@ -5,7 +5,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// <summary>
 /// Runs the benchmarks named on the command line (BenchmarkDotNet's switcher: <c>--filter '*Span*'</c>), or one of the
 /// commands: <c>throughput [--seconds N]</c> (sustained two-producer throughput), <c>cputime [--rounds N]</c> (CPU-time
-/// ratios with the libraries interleaved), <c>soak [--seconds 60]</c> (overload through OTLP), <c>e2e ...</c> (OTLP end to end against an out-of-process receiver) and its
+/// ratios with the libraries interleaved), <c>exportcpu</c> (the OTLP export's CPU time, libraries interleaved), <c>soak [--seconds 60]</c> (overload through OTLP), <c>e2e ...</c> (OTLP end to end against an out-of-process receiver) and its
 /// <c>receiver ...</c>.
 /// </summary>
 public static class Program
@@ -18,6 +18,8 @@ public static class Program
                 return ThroughputCommand.Run(args);
             case "cputime":
                 return CpuTimeCommand.Run(args);
+            case "exportcpu":
+                return ExportCpuCommand.Run(args);
             case "e2e":
                 return OtlpEndToEnd.Run(args);
             case "soak":

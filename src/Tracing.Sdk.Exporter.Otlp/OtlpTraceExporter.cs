@@ -180,10 +180,12 @@ public sealed class OtlpTraceExporter : SpanExporter
                     return ExportResult.Failure;
                 }
 
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdownCts.Token);
+                // The processor's token is rarely cancellable: then the shutdown token alone, without a linked source.
+                using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdownCts.Token) : null;
+                var token = linked?.Token ?? _shutdownCts.Token;
                 return _spool is null
-                    ? ExportInPlace(count, deadline, linked.Token)
-                    : ExportWriteAhead(_spool, count, deadline, linked.Token);
+                    ? ExportInPlace(count, deadline, token)
+                    : ExportWriteAhead(_spool, count, deadline, token);
             }
             finally
             {

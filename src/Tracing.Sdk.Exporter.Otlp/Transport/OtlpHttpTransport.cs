@@ -19,6 +19,7 @@ internal sealed class OtlpHttpTransport : OtlpTransport
     private readonly HttpClient _client;
     private readonly bool _json;
     private readonly bool _gzip;
+    private CancellationTokenSource _timeout = new();
 
     public OtlpHttpTransport(OtlpExporterOptions options, Uri endpoint, bool json)
     {
@@ -38,16 +39,27 @@ internal sealed class OtlpHttpTransport : OtlpTransport
     {
         // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
         using var suppressed = SuppressInstrumentationScope.Begin();
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeoutSource.CancelAfter(timeout);
+
+        // One timeout source, reused: exports never overlap (the exporter sends under its lock).
+        if (!_timeout.TryReset())
+        {
+            _timeout.Dispose();
+            _timeout = new CancellationTokenSource();
+        }
+
+        var token = _timeout.Token;
+        using var link = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _timeout)
+            : default;
+        _timeout.CancelAfter(timeout);
         try
         {
             // Synchronous Send: the export thread waits anyway, and HTTP/1.1 needs no thread-pool hop that way.
             using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
-            using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, timeoutSource.Token);
+            using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, token);
             if (response.IsSuccessStatusCode)
             {
-                var (rejected, text) = ReadPartialSuccess(response, timeoutSource.Token);
+                var (rejected, text) = ReadPartialSuccess(response, token);
                 return SendResult.Success(rejected, text);
             }
 
@@ -57,9 +69,17 @@ internal sealed class OtlpHttpTransport : OtlpTransport
         {
             return HttpFailure.Classify(ex, cancellationToken);
         }
+        finally
+        {
+            _timeout.CancelAfter(Timeout.Infinite);
+        }
     }
 
-    public override void Dispose() => _client.Dispose();
+    public override void Dispose()
+    {
+        _client.Dispose();
+        _timeout.Dispose();
+    }
 
     private HttpContent CreateContent(ExportBuffer request)
     {
