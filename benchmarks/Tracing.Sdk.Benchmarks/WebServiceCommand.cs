@@ -1,0 +1,294 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Tracing.Sdk.Benchmarks;
+
+/// <summary>
+/// What a web service pays for tracing: the same ASP.NET Core app (benchmarks/Tracing.Sdk.Benchmarks.WebApp, one
+/// endpoint making one HttpClient call) run as three processes — untraced, traced by Tracing.Sdk, traced by
+/// OpenTelemetry .NET 1.20.1 (100% sampled, server + client span per request, OTLP to a receiver process on loopback) —
+/// driven in turn by a closed-loop load generator in this process, the apps interleaved round by round (order rotated)
+/// so the shared machine's load hits them alike.
+/// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- web [--rounds 5] [--seconds 10]
+/// [--connections 16] [--warmup 5] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]</c>
+/// </summary>
+public static class WebServiceCommand
+{
+    private static readonly string[] s_modes = ["off", "sdk", "otel"];
+
+    public static int Run(string[] args)
+    {
+        int rounds = int.Parse(OtlpEndToEnd.Arg(args, "--rounds", "5"), CultureInfo.InvariantCulture);
+        int seconds = int.Parse(OtlpEndToEnd.Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
+        int connections = int.Parse(OtlpEndToEnd.Arg(args, "--connections", "16"), CultureInfo.InvariantCulture);
+        int warmup = int.Parse(OtlpEndToEnd.Arg(args, "--warmup", "5"), CultureInfo.InvariantCulture);
+        string protocol = OtlpEndToEnd.Arg(args, "--protocol", "grpc");
+        string app = OtlpEndToEnd.Arg(args, "--app", DefaultAppPath());
+        if (!File.Exists(app))
+        {
+            Console.Error.WriteLine($"web app not found at {app}: build benchmarks/Tracing.Sdk.Benchmarks (it builds the app) or pass --app.");
+            return 2;
+        }
+
+        // One process receives the OTLP exports and counts spans; another serves the apps' downstream call, so the
+        // receiver's work and the downstream's are the same whichever app runs, and neither is traced.
+        int grpcPort = OtlpEndToEnd.FreePort();
+        int httpPort = OtlpEndToEnd.FreePort();
+        int downstreamPort = OtlpEndToEnd.FreePort();
+        using var receiver = OtlpEndToEnd.StartReceiver(grpcPort, httpPort);
+        using var downstream = OtlpEndToEnd.StartReceiver(OtlpEndToEnd.FreePort(), downstreamPort);
+        string downstreamUri = $"http://127.0.0.1:{downstreamPort}/ok";
+        string otlp = protocol == "grpc" ? $"http://127.0.0.1:{grpcPort}" : $"http://127.0.0.1:{httpPort}";
+        var countUri = new Uri($"http://127.0.0.1:{httpPort}/count");
+
+        var apps = new Dictionary<string, App>();
+        using var control = new HttpClient();
+        try
+        {
+            foreach (var mode in s_modes)
+            {
+                apps[mode] = App.Start(app, mode, downstreamUri, otlp, protocol);
+                Console.WriteLine($"app {mode,-4} process {apps[mode].Process.Id}: {apps[mode].Address}");
+            }
+
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, AllowAutoRedirect = false };
+            using var load = new HttpClient(handler);
+            Console.WriteLine($"load: {connections} connections, closed loop; {rounds} rounds x {s_modes.Length} apps x {seconds} s after {warmup} s of warm-up each; OTLP/{protocol}; " +
+                $"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}, server GC in the apps: {apps["off"].ServerGc}");
+            foreach (var mode in s_modes)
+            {
+                Window(apps[mode], load, control, countUri, connections, warmup);
+            }
+
+            var results = s_modes.ToDictionary(m => m, _ => new List<Result>());
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < s_modes.Length; i++)
+                {
+                    string mode = s_modes[(round + i) % s_modes.Length];
+                    var r = Window(apps[mode], load, control, countUri, connections, seconds);
+                    results[mode].Add(r);
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"round {round + 1} {mode,-4} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  load {LoadAverage()}"));
+                }
+            }
+
+            Print(results, rounds, seconds, connections, protocol);
+            return 0;
+        }
+        finally
+        {
+            foreach (var a in apps.Values)
+            {
+                a.Dispose();
+            }
+
+            foreach (var child in new[] { receiver, downstream })
+            {
+                child.StandardInput.Close();
+                child.WaitForExit(10_000);
+            }
+        }
+    }
+
+    private static void Print(Dictionary<string, List<Result>> results, int rounds, int seconds, int connections, string protocol)
+    {
+        string Name(string mode) => mode switch
+        {
+            "off" => "tracing off",
+            "sdk" => "Tracing.Sdk",
+            _ => "OpenTelemetry 1.20.1",
+        };
+
+        Console.WriteLine();
+        Console.WriteLine(FormattableString.Invariant(
+            $"| app ({connections} connections, {rounds} rounds x {seconds} s, OTLP/{protocol}) | req/s (median) | vs tracing off: median of per-round ratios | min–max | spans exported per request | allocated per request | app CPU per request |"));
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        var off = results["off"];
+        foreach (var mode in s_modes)
+        {
+            var r = results[mode];
+            var ratios = r.Select((x, i) => x.RequestsPerSecond / off[i].RequestsPerSecond).ToList();
+            string ratio = mode == "off" ? "1" : FormattableString.Invariant($"{Median(ratios):F3}");
+            string spread = mode == "off" ? string.Empty : FormattableString.Invariant($"{ratios.Min():F3}–{ratios.Max():F3}");
+            double spans = r.Sum(x => x.Spans) / (double)r.Sum(x => x.Requests);
+            double bytes = r.Sum(x => (double)x.Bytes) / r.Sum(x => x.Requests);
+            double cpu = r.Sum(x => x.CpuMicroseconds) / r.Sum(x => x.Requests);
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3} | {bytes:N0} B | {cpu:F1} µs |"));
+        }
+
+        var sdk = results["sdk"];
+        var otel = results["otel"];
+        var vsOtel = sdk.Select((x, i) => x.RequestsPerSecond / otel[i].RequestsPerSecond).ToList();
+        Console.WriteLine(FormattableString.Invariant(
+            $"| Tracing.Sdk / OpenTelemetry | | {Median(vsOtel):F3} | {vsOtel.Min():F3}–{vsOtel.Max():F3} | | {sdk.Sum(x => (double)x.Bytes) / sdk.Sum(x => x.Requests) / (otel.Sum(x => (double)x.Bytes) / otel.Sum(x => x.Requests)):F2}× | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (otel.Sum(x => x.CpuMicroseconds) / otel.Sum(x => x.Requests)):F2}× |"));
+    }
+
+    /// <summary>
+    /// Drives one app for <paramref name="seconds"/> with <paramref name="connections"/> closed-loop workers and reads
+    /// what it cost the app: its /__stats before and after (after a flush of its tracer provider, so the spans of this
+    /// window are counted by the receiver before the next window starts and no export spills into another app's).
+    /// </summary>
+    private static Result Window(App app, HttpClient load, HttpClient control, Uri countUri, int connections, int seconds)
+    {
+        var before = app.Stats(control, flush: false);
+        long spansBefore = OtlpEndToEnd.Count(control, countUri);
+        long requests = 0;
+        long errors = 0;
+        var stop = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(seconds);
+        var workers = new Task[connections];
+        for (int w = 0; w < connections; w++)
+        {
+            workers[w] = Task.Run(async () =>
+            {
+                long mine = 0;
+                long failed = 0;
+                while (stop.Elapsed < deadline)
+                {
+                    try
+                    {
+                        using var response = await load.GetAsync(app.Request);
+                        _ = await response.Content.ReadAsByteArrayAsync();
+                        if (response.IsSuccessStatusCode)
+                        {
+                            mine++;
+                        }
+                        else
+                        {
+                            failed++;
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        failed++;
+                    }
+                }
+
+                Interlocked.Add(ref requests, mine);
+                Interlocked.Add(ref errors, failed);
+            });
+        }
+
+        Task.WaitAll(workers);
+        double elapsed = stop.Elapsed.TotalSeconds;
+        var after = app.Stats(control, flush: true);
+
+        // The flush returned once the exports were answered; the receiver counted each before answering. Still, wait
+        // (bounded) for the count to reach two spans per request or to stop moving.
+        long spans = OtlpEndToEnd.Count(control, countUri) - spansBefore;
+        if (app.Mode != "off")
+        {
+            for (int quiet = 0; quiet < 5 && spans < 2 * requests; quiet++)
+            {
+                Thread.Sleep(200);
+                long now = OtlpEndToEnd.Count(control, countUri) - spansBefore;
+                quiet = now == spans ? quiet : 0;
+                spans = now;
+            }
+        }
+
+        return new Result(requests, errors, elapsed, spans, after.Allocated - before.Allocated, (after.CpuTicks - before.CpuTicks) / 10.0, after.Gen0 - before.Gen0);
+    }
+
+    private static string DefaultAppPath()
+    {
+        // Set by the project file: the app's output folder for the configuration this command was built in.
+        string folder = typeof(WebServiceCommand).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "WebAppOutput")?.Value ?? string.Empty;
+        return Path.Combine(folder, "Tracing.Sdk.Benchmarks.WebApp.dll");
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0)
+    {
+        public double RequestsPerSecond => Requests / Seconds;
+
+        public double SpansPerRequest => Requests == 0 ? 0 : Spans / (double)Requests;
+
+        public double BytesPerRequest => Requests == 0 ? 0 : Bytes / (double)Requests;
+
+        public double CpuMicrosecondsPerRequest => Requests == 0 ? 0 : CpuMicroseconds / Requests;
+    }
+
+    /// <summary>One web app process and how to reach it.</summary>
+    private sealed class App : IDisposable
+    {
+        private App(string mode, Process process, Uri address, bool serverGc)
+        {
+            Mode = mode;
+            Process = process;
+            Address = address;
+            Request = new Uri(address, "/items/42");
+            ServerGc = serverGc;
+        }
+
+        public string Mode { get; }
+
+        public Process Process { get; }
+
+        public Uri Address { get; }
+
+        public Uri Request { get; }
+
+        public bool ServerGc { get; }
+
+        public static App Start(string dll, string mode, string downstream, string otlp, string protocol)
+        {
+            // The app's own host runs it with its runtimeconfig, so the Web SDK's defaults (server GC) apply.
+            string[] arguments = ["--mode", mode, "--downstream", downstream, "--otlp", otlp, "--protocol", protocol];
+            string appHost = Path.ChangeExtension(dll, null);
+            var (process, line) = File.Exists(appHost)
+                ? OtlpEndToEnd.StartChild(appHost, arguments)
+                : OtlpEndToEnd.StartChild("dotnet", [dll, .. arguments]);
+
+            // "ready <address> <server GC>"
+            var ready = line.Split(' ');
+            return new App(mode, process, new Uri(ready[1]), bool.Parse(ready[2]));
+        }
+
+        public (long Allocated, long CpuTicks, long Gen0) Stats(HttpClient control, bool flush)
+        {
+            string text = control.GetStringAsync(new Uri(Address, flush ? "/__stats?flush=1" : "/__stats")).GetAwaiter().GetResult();
+            var parts = text.Split(' ');
+            return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+        }
+
+        public void Dispose()
+        {
+            Process.StandardInput.Close();
+            if (!Process.WaitForExit(10_000))
+            {
+                Process.Kill();
+            }
+
+            Process.Dispose();
+        }
+    }
+}
