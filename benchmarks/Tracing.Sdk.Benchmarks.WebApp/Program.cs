@@ -4,6 +4,7 @@ using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -26,7 +27,8 @@ namespace Tracing.Sdk.Benchmarks.WebApp;
 /// <c>AddOpenTelemetry().WithTracing</c>) every request makes a server and a client span, 100% sampled, exported over
 /// OTLP to <c>--otlp</c>. <c>GET /__stats[?flush=1]</c> (never traced) flushes the tracer provider when asked, then
 /// answers the process's allocated bytes, CPU time and GC count, so the command can divide them by the requests of a
-/// window. Prints <c>ready &lt;address&gt; &lt;server GC&gt;</c> once listening (Kestrel on 127.0.0.1, port 0) and stops when stdin closes.
+/// window. With <c>--alloc-profile</c>, <c>GET /__alloc</c> answers sampled allocated bytes by type (see
+/// <see cref="AllocationSampler"/>). Prints <c>ready &lt;address&gt; &lt;server GC&gt;</c> once listening (Kestrel on 127.0.0.1, port 0) and stops when stdin closes.
 /// </summary>
 public static class Program
 {
@@ -49,6 +51,10 @@ public static class Program
             case "sdk":
                 AddTracingSdk(builder.Services, otlp, grpc);
                 break;
+            case "sdk-drop":
+            case "sdk-bare":
+                AddTracingSdkVariant(builder.Services, mode, otlp, grpc);
+                break;
             case "otel":
                 AddOpenTelemetry(builder.Services, otlp, grpc);
                 break;
@@ -57,6 +63,7 @@ public static class Program
                 return 2;
         }
 
+        using var sampler = Array.IndexOf(args, "--alloc-profile") >= 0 ? new AllocationSampler() : null;
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         var app = builder.Build();
         app.MapGet("/items/{id}", async (string id) =>
@@ -71,9 +78,16 @@ public static class Program
                 Flush(app.Services, mode);
             }
 
-            // Allocated bytes (precise), CPU time of the whole process in ticks, and gen0 collections.
-            return string.Create(CultureInfo.InvariantCulture, $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)}");
+            // Allocated bytes (precise), CPU time of the whole process in ticks, gen0 collections, and JIT compilation
+            // time in ticks (a window still compiling — tiering up under a loaded machine — is not steady state).
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)} {JitInfo.GetCompilationTime().Ticks}");
         });
+
+        if (sampler is not null)
+        {
+            app.MapGet("/__alloc", sampler.Report);
+        }
 
         app.Start();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -90,7 +104,7 @@ public static class Program
         return 0;
     }
 
-    private static bool Traced(HttpContext context) => context.Request.Path != StatsPath;
+    private static bool Traced(HttpContext context) => context.Request.Path.Value?.StartsWith("/__", StringComparison.Ordinal) != true;
 
     // Each mode in its own method, so an app runs with only its own library loaded.
     private static void AddTracingSdk(IServiceCollection services, string otlp, bool grpc) =>
@@ -103,6 +117,28 @@ public static class Program
                 o.Endpoint = new Uri(grpc ? otlp : otlp.TrimEnd('/') + "/v1/traces");
                 o.Protocol = grpc ? Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc : Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.HttpProtobuf;
             }));
+
+    // Diagnostic variants, to find where the traced app's cost goes: "sdk-drop" has the instrumentations but exports to
+    // an exporter that discards (no OTLP); "sdk-bare" exports over OTLP but has no instrumentation (no spans).
+    private static void AddTracingSdkVariant(IServiceCollection services, string mode, string otlp, bool grpc) =>
+        services.AddTracing(tracing =>
+        {
+            tracing.SetServiceName("web");
+            if (mode == "sdk-drop")
+            {
+                tracing.AddAspNetCoreInstrumentation(o => o.Filter = Traced)
+                    .AddHttpClientInstrumentation()
+                    .AddProcessor(new Tracing.Sdk.Processing.BatchExportProcessor(new DiscardingExporter()));
+            }
+            else
+            {
+                tracing.AddOtlpExporter(o =>
+                {
+                    o.Endpoint = new Uri(grpc ? otlp : otlp.TrimEnd('/') + "/v1/traces");
+                    o.Protocol = grpc ? Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc : Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.HttpProtobuf;
+                });
+            }
+        });
 
     private static void AddOpenTelemetry(IServiceCollection services, string otlp, bool grpc) =>
         services.AddOpenTelemetry()
@@ -118,7 +154,7 @@ public static class Program
 
     private static void Flush(IServiceProvider services, string mode)
     {
-        if (mode == "sdk")
+        if (mode.StartsWith("sdk", StringComparison.Ordinal))
         {
             FlushTracingSdk(services);
         }

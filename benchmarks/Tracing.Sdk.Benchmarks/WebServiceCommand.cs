@@ -18,20 +18,31 @@ namespace Tracing.Sdk.Benchmarks;
 /// driven in turn by a closed-loop load generator in this process, the apps interleaved round by round (order rotated)
 /// so the shared machine's load hits them alike.
 /// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- web [--rounds 5] [--seconds 10]
-/// [--connections 16] [--warmup 5] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]</c>
+/// [--connections 16] [--warmup 15] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]
+/// [--alloc-profile]</c>; the last prints each app's sampled allocations by type at the end (it costs, so its figures
+/// are not the benchmark's).
 /// </summary>
 public static class WebServiceCommand
 {
-    private static readonly string[] s_modes = ["off", "sdk", "otel"];
-
     public static int Run(string[] args)
     {
         int rounds = int.Parse(OtlpEndToEnd.Arg(args, "--rounds", "5"), CultureInfo.InvariantCulture);
         int seconds = int.Parse(OtlpEndToEnd.Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
         int connections = int.Parse(OtlpEndToEnd.Arg(args, "--connections", "16"), CultureInfo.InvariantCulture);
-        int warmup = int.Parse(OtlpEndToEnd.Arg(args, "--warmup", "5"), CultureInfo.InvariantCulture);
+        int warmup = int.Parse(OtlpEndToEnd.Arg(args, "--warmup", "15"), CultureInfo.InvariantCulture);
         string protocol = OtlpEndToEnd.Arg(args, "--protocol", "grpc");
         string app = OtlpEndToEnd.Arg(args, "--app", DefaultAppPath());
+        bool profile = Array.IndexOf(args, "--alloc-profile") >= 0;
+
+        // The apps: "off" (the reference every ratio divides by), "sdk", "otel"; the app also knows the diagnostic
+        // variants "sdk-drop" (instrumented, discarding exporter) and "sdk-bare" (OTLP exporter, no instrumentation).
+        string[] modes = OtlpEndToEnd.Arg(args, "--modes", "off,sdk,otel").Split(',');
+        if (modes[0] != "off")
+        {
+            Console.Error.WriteLine("--modes must start with off");
+            return 2;
+        }
+
         if (!File.Exists(app))
         {
             Console.Error.WriteLine($"web app not found at {app}: build benchmarks/Tracing.Sdk.Benchmarks (it builds the app) or pass --app.");
@@ -53,35 +64,50 @@ public static class WebServiceCommand
         using var control = new HttpClient();
         try
         {
-            foreach (var mode in s_modes)
+            foreach (var mode in modes)
             {
-                apps[mode] = App.Start(app, mode, downstreamUri, otlp, protocol);
+                apps[mode] = App.Start(app, mode, downstreamUri, otlp, protocol, profile);
                 Console.WriteLine($"app {mode,-4} process {apps[mode].Process.Id}: {apps[mode].Address}");
             }
 
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseProxy = false, AllowAutoRedirect = false };
             using var load = new HttpClient(handler);
-            Console.WriteLine($"load: {connections} connections, closed loop; {rounds} rounds x {s_modes.Length} apps x {seconds} s after {warmup} s of warm-up each; OTLP/{protocol}; " +
+            Console.WriteLine($"load: {connections} connections, closed loop; {rounds} rounds x {modes.Length} apps x {seconds} s after {warmup} s of warm-up each; OTLP/{protocol}; " +
                 $"machine: {Environment.ProcessorCount} cores, load average {LoadAverage()}, server GC in the apps: {apps["off"].ServerGc}");
-            foreach (var mode in s_modes)
+            foreach (var mode in modes)
             {
-                Window(apps[mode], load, control, countUri, connections, warmup);
-            }
-
-            var results = s_modes.ToDictionary(m => m, _ => new List<Result>());
-            for (int round = 0; round < rounds; round++)
-            {
-                for (int i = 0; i < s_modes.Length; i++)
+                var w = Window(apps[mode], load, control, countUri, connections, warmup);
+                Console.WriteLine(FormattableString.Invariant($"warm-up {mode,-8} {w.RequestsPerSecond,9:N0} req/s  {w.CpuMicrosecondsPerRequest,6:F1} us CPU/request  JIT {w.JitMilliseconds:F0} ms"));
+                if (profile)
                 {
-                    string mode = s_modes[(round + i) % s_modes.Length];
-                    var r = Window(apps[mode], load, control, countUri, connections, seconds);
-                    results[mode].Add(r);
-                    Console.WriteLine(FormattableString.Invariant(
-                        $"round {round + 1} {mode,-4} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  load {LoadAverage()}"));
+                    _ = control.GetStringAsync(new Uri(apps[mode].Address, "/__alloc")).GetAwaiter().GetResult();
                 }
             }
 
-            Print(results, rounds, seconds, connections, protocol);
+            var results = modes.ToDictionary(m => m, _ => new List<Result>());
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < modes.Length; i++)
+                {
+                    string mode = modes[(round + i) % modes.Length];
+                    var r = Window(apps[mode], load, control, countUri, connections, seconds);
+                    results[mode].Add(r);
+                    Console.WriteLine(FormattableString.Invariant(
+                        $"round {round + 1} {mode,-8} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  JIT {r.JitMilliseconds:F0} ms  load {LoadAverage()}"));
+                }
+            }
+
+            Print(modes, results, rounds, seconds, connections, protocol);
+            if (profile)
+            {
+                foreach (var mode in modes)
+                {
+                    Console.WriteLine();
+                    Console.WriteLine($"sampled allocations by type, app {mode} (since the warm-up):");
+                    Console.WriteLine(control.GetStringAsync(new Uri(apps[mode].Address, "/__alloc")).GetAwaiter().GetResult());
+                }
+            }
+
             return 0;
         }
         finally
@@ -99,13 +125,14 @@ public static class WebServiceCommand
         }
     }
 
-    private static void Print(Dictionary<string, List<Result>> results, int rounds, int seconds, int connections, string protocol)
+    private static void Print(string[] modes, Dictionary<string, List<Result>> results, int rounds, int seconds, int connections, string protocol)
     {
         string Name(string mode) => mode switch
         {
             "off" => "tracing off",
             "sdk" => "Tracing.Sdk",
-            _ => "OpenTelemetry 1.20.1",
+            "otel" => "OpenTelemetry 1.20.1",
+            _ => "Tracing.Sdk, variant " + mode,
         };
 
         Console.WriteLine();
@@ -113,7 +140,7 @@ public static class WebServiceCommand
             $"| app ({connections} connections, {rounds} rounds x {seconds} s, OTLP/{protocol}) | req/s (median) | vs tracing off: median of per-round ratios | min–max | spans exported per request | allocated per request | app CPU per request |"));
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
         var off = results["off"];
-        foreach (var mode in s_modes)
+        foreach (var mode in modes)
         {
             var r = results[mode];
             var ratios = r.Select((x, i) => x.RequestsPerSecond / off[i].RequestsPerSecond).ToList();
@@ -126,8 +153,11 @@ public static class WebServiceCommand
                 $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3} | {bytes:N0} B | {cpu:F1} µs |"));
         }
 
-        var sdk = results["sdk"];
-        var otel = results["otel"];
+        if (!results.TryGetValue("sdk", out var sdk) || !results.TryGetValue("otel", out var otel))
+        {
+            return;
+        }
+
         var vsOtel = sdk.Select((x, i) => x.RequestsPerSecond / otel[i].RequestsPerSecond).ToList();
         Console.WriteLine(FormattableString.Invariant(
             $"| Tracing.Sdk / OpenTelemetry | | {Median(vsOtel):F3} | {vsOtel.Min():F3}–{vsOtel.Max():F3} | | {sdk.Sum(x => (double)x.Bytes) / sdk.Sum(x => x.Requests) / (otel.Sum(x => (double)x.Bytes) / otel.Sum(x => x.Requests)):F2}× | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (otel.Sum(x => x.CpuMicroseconds) / otel.Sum(x => x.Requests)):F2}× |"));
@@ -197,7 +227,8 @@ public static class WebServiceCommand
             }
         }
 
-        return new Result(requests, errors, elapsed, spans, after.Allocated - before.Allocated, (after.CpuTicks - before.CpuTicks) / 10.0, after.Gen0 - before.Gen0);
+        return new Result(requests, errors, elapsed, spans, after.Allocated - before.Allocated, (after.CpuTicks - before.CpuTicks) / 10.0, after.Gen0 - before.Gen0,
+            (after.JitTicks - before.JitTicks) / 10_000.0);
     }
 
     private static string DefaultAppPath()
@@ -226,7 +257,7 @@ public static class WebServiceCommand
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0)
+    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0, double JitMilliseconds)
     {
         public double RequestsPerSecond => Requests / Seconds;
 
@@ -259,10 +290,10 @@ public static class WebServiceCommand
 
         public bool ServerGc { get; }
 
-        public static App Start(string dll, string mode, string downstream, string otlp, string protocol)
+        public static App Start(string dll, string mode, string downstream, string otlp, string protocol, bool profile)
         {
             // The app's own host runs it with its runtimeconfig, so the Web SDK's defaults (server GC) apply.
-            string[] arguments = ["--mode", mode, "--downstream", downstream, "--otlp", otlp, "--protocol", protocol];
+            string[] arguments = ["--mode", mode, "--downstream", downstream, "--otlp", otlp, "--protocol", protocol, .. profile ? new[] { "--alloc-profile" } : []];
             string appHost = Path.ChangeExtension(dll, null);
             var (process, line) = File.Exists(appHost)
                 ? OtlpEndToEnd.StartChild(appHost, arguments)
@@ -273,11 +304,12 @@ public static class WebServiceCommand
             return new App(mode, process, new Uri(ready[1]), bool.Parse(ready[2]));
         }
 
-        public (long Allocated, long CpuTicks, long Gen0) Stats(HttpClient control, bool flush)
+        public (long Allocated, long CpuTicks, long Gen0, long JitTicks) Stats(HttpClient control, bool flush)
         {
             string text = control.GetStringAsync(new Uri(Address, flush ? "/__stats?flush=1" : "/__stats")).GetAwaiter().GetResult();
             var parts = text.Split(' ');
-            return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
+            return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture),
+                long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture));
         }
 
         public void Dispose()
