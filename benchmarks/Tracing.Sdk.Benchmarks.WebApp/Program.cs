@@ -63,6 +63,7 @@ public static class Program
                 return 2;
         }
 
+        using var drops = mode.StartsWith("sdk", StringComparison.Ordinal) ? new SdkDrops() : null;
         using var sampler = Array.IndexOf(args, "--alloc-profile") >= 0 ? new AllocationSampler() : null;
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         var app = builder.Build();
@@ -78,10 +79,12 @@ public static class Program
                 Flush(app.Services, mode);
             }
 
-            // Allocated bytes (precise), CPU time of the whole process in ticks, gen0 collections, and JIT compilation
-            // time in ticks (a window still compiling — tiering up under a loaded machine — is not steady state).
+            // Allocated bytes (precise), CPU time of the whole process in ticks, gen0 collections, JIT compilation time in
+            // ticks (a window still compiling — tiering up under a loaded machine — is not steady state), and for our
+            // SDK the spans its processors dropped (queue full, export failure; -1 when not known).
+            var (queueFull, exportFailure) = drops?.Read() ?? (-1, -1);
             return string.Create(CultureInfo.InvariantCulture,
-                $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)} {JitInfo.GetCompilationTime().Ticks}");
+                $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)} {JitInfo.GetCompilationTime().Ticks} {queueFull} {exportFailure}");
         });
 
         if (sampler is not null)

@@ -18,7 +18,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// driven in turn by a closed-loop load generator in this process, the apps interleaved round by round (order rotated)
 /// so the shared machine's load hits them alike.
 /// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- web [--rounds 5] [--seconds 10]
-/// [--connections 16] [--warmup 15] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]
+/// [--connections 16] [--warmup 30] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]
 /// [--alloc-profile]</c>; the last prints each app's sampled allocations by type at the end (it costs, so its figures
 /// are not the benchmark's).
 /// </summary>
@@ -29,7 +29,7 @@ public static class WebServiceCommand
         int rounds = int.Parse(OtlpEndToEnd.Arg(args, "--rounds", "5"), CultureInfo.InvariantCulture);
         int seconds = int.Parse(OtlpEndToEnd.Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
         int connections = int.Parse(OtlpEndToEnd.Arg(args, "--connections", "16"), CultureInfo.InvariantCulture);
-        int warmup = int.Parse(OtlpEndToEnd.Arg(args, "--warmup", "15"), CultureInfo.InvariantCulture);
+        int warmup = int.Parse(OtlpEndToEnd.Arg(args, "--warmup", "30"), CultureInfo.InvariantCulture);
         string protocol = OtlpEndToEnd.Arg(args, "--protocol", "grpc");
         string app = OtlpEndToEnd.Arg(args, "--app", DefaultAppPath());
         bool profile = Array.IndexOf(args, "--alloc-profile") >= 0;
@@ -93,7 +93,7 @@ public static class WebServiceCommand
                     var r = Window(apps[mode], load, control, countUri, connections, seconds);
                     results[mode].Add(r);
                     Console.WriteLine(FormattableString.Invariant(
-                        $"round {round + 1} {mode,-8} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  JIT {r.JitMilliseconds:F0} ms  load {LoadAverage()}"));
+                        $"round {round + 1} {mode,-8} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}{(r.Dropped >= 0 ? $" (processor dropped {r.Dropped})" : string.Empty)}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  JIT {r.JitMilliseconds:F0} ms  load {LoadAverage()}"));
                 }
             }
 
@@ -147,10 +147,11 @@ public static class WebServiceCommand
             string ratio = mode == "off" ? "1" : FormattableString.Invariant($"{Median(ratios):F3}");
             string spread = mode == "off" ? string.Empty : FormattableString.Invariant($"{ratios.Min():F3}–{ratios.Max():F3}");
             double spans = r.Sum(x => x.Spans) / (double)r.Sum(x => x.Requests);
+            string dropped = r.All(x => x.Dropped >= 0) ? FormattableString.Invariant($" ({r.Sum(x => x.Dropped) / (double)r.Sum(x => x.Requests):F3} dropped by the processor)") : string.Empty;
             double bytes = r.Sum(x => (double)x.Bytes) / r.Sum(x => x.Requests);
             double cpu = r.Sum(x => x.CpuMicroseconds) / r.Sum(x => x.Requests);
             Console.WriteLine(FormattableString.Invariant(
-                $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3} | {bytes:N0} B | {cpu:F1} µs |"));
+                $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3}{dropped} | {bytes:N0} B | {cpu:F1} µs |"));
         }
 
         if (!results.TryGetValue("sdk", out var sdk) || !results.TryGetValue("otel", out var otel))
@@ -228,7 +229,7 @@ public static class WebServiceCommand
         }
 
         return new Result(requests, errors, elapsed, spans, after.Allocated - before.Allocated, (after.CpuTicks - before.CpuTicks) / 10.0, after.Gen0 - before.Gen0,
-            (after.JitTicks - before.JitTicks) / 10_000.0);
+            (after.JitTicks - before.JitTicks) / 10_000.0, after.Dropped < 0 ? -1 : after.Dropped - before.Dropped);
     }
 
     private static string DefaultAppPath()
@@ -257,7 +258,7 @@ public static class WebServiceCommand
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0, double JitMilliseconds)
+    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0, double JitMilliseconds, long Dropped)
     {
         public double RequestsPerSecond => Requests / Seconds;
 
@@ -304,12 +305,11 @@ public static class WebServiceCommand
             return new App(mode, process, new Uri(ready[1]), bool.Parse(ready[2]));
         }
 
-        public (long Allocated, long CpuTicks, long Gen0, long JitTicks) Stats(HttpClient control, bool flush)
+        public (long Allocated, long CpuTicks, long Gen0, long JitTicks, long Dropped) Stats(HttpClient control, bool flush)
         {
             string text = control.GetStringAsync(new Uri(Address, flush ? "/__stats?flush=1" : "/__stats")).GetAwaiter().GetResult();
-            var parts = text.Split(' ');
-            return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture),
-                long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture));
+            var n = text.Split(' ').Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+            return (n[0], n[1], n[2], n[3], n[4] < 0 ? -1 : n[4] + n[5]);
         }
 
         public void Dispose()
