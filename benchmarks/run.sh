@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite — Tracing.Sdk against OpenTelemetry .NET 1.20.1 in the same BenchmarkDotNet classes
 # (OpenTelemetry is the Baseline, so the Ratio column compares the two within one run) — plus the sustained-throughput
-# command, and writes the tables to docs/benchmarks.md. About 6-8 minutes on 2 cores.
+# command, the interleaved CPU-time command and the web-service command, and writes the tables to docs/benchmarks.md.
+# About 12-15 minutes on 2 cores.
 # Usage: benchmarks/run.sh [BenchmarkDotNet filter, default '*']      THROUGHPUT_SECONDS=10 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ dotnet build "$project" -c Release --nologo -v q
 dotnet run -c Release --no-build --project "$project" -- --filter "$filter" --artifacts "$artifacts" --exporters github --buildTimeout 900
 dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" > "$artifacts/throughput.md"
 dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "$artifacts/cputime.md"
+dotnet run -c Release --no-build --project "$project" -- web --rounds 5 --seconds 10 > "$artifacts/web.txt"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p docs
@@ -55,6 +57,23 @@ manual=$(sed -n "/^${marker}\$/,\$p" "$out" 2>/dev/null || true)
   echo "libraries alternating every 50,000 operations, so both see the same conditions."
   echo
   cat "$artifacts/cputime.md"
+  echo
+  echo "## What a web service pays"
+  echo
+  echo "\`dotnet run -c Release --project $project -- web --rounds 5 --seconds 10\`: the same ASP.NET Core app (one endpoint"
+  echo "making one HttpClient call) untraced, on Tracing.Sdk and on OpenTelemetry 1.20.1, each in its own process, driven in"
+  echo "turn by a closed-loop load generator (16 connections), order rotated each round; OTLP/gRPC to a receiver process."
+  echo "Method, caveats and profile: "What a web service pays: method and measurements" below."
+  echo
+  grep '^|' "$artifacts/web.txt"
+  echo
+  echo '<details><summary>per-round log</summary>'
+  echo
+  echo '```'
+  grep -v '^|' "$artifacts/web.txt"
+  echo '```'
+  echo
+  echo '</details>'
   if [ -n "$manual" ]; then echo; echo "$manual"; fi
 } > "$out"
 echo "wrote $out"
