@@ -81,10 +81,11 @@ public static class Program
 
             // Allocated bytes (precise), CPU time of the whole process in ticks, gen0 collections, JIT compilation time in
             // ticks (a window still compiling — tiering up under a loaded machine — is not steady state), and for our
-            // SDK the spans its processors dropped (queue full, export failure; -1 when not known).
+            // SDK the spans its processors dropped (queue full, export failure; -1 when not known); then the GC's total pause
+            // time in ticks and the gen1 and gen2 counts.
             var (queueFull, exportFailure) = drops?.Read() ?? (-1, -1);
             return string.Create(CultureInfo.InvariantCulture,
-                $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)} {JitInfo.GetCompilationTime().Ticks} {queueFull} {exportFailure}");
+                $"{GC.GetTotalAllocatedBytes(precise: true)} {Environment.CpuUsage.TotalTime.Ticks} {GC.CollectionCount(0)} {JitInfo.GetCompilationTime().Ticks} {queueFull} {exportFailure} {GC.GetTotalPauseDuration().Ticks} {GC.CollectionCount(1)} {GC.CollectionCount(2)}");
         });
 
         if (sampler is not null)

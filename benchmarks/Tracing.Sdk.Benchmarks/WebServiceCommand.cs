@@ -93,7 +93,7 @@ public static class WebServiceCommand
                     var r = Window(apps[mode], load, control, countUri, connections, seconds);
                     results[mode].Add(r);
                     Console.WriteLine(FormattableString.Invariant(
-                        $"round {round + 1} {mode,-8} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}{(r.Dropped >= 0 ? $" (processor dropped {r.Dropped})" : string.Empty)}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  gen0 {r.Gen0}  JIT {r.JitMilliseconds:F0} ms  load {LoadAverage()}"));
+                        $"round {round + 1} {mode,-8} {r.RequestsPerSecond,9:N0} req/s  {r.Requests,9:N0} requests  {r.Errors} errors  spans/request {r.SpansPerRequest:F3}{(r.Dropped >= 0 ? $" (processor dropped {r.Dropped})" : string.Empty)}  {r.BytesPerRequest,7:N0} B/request  {r.CpuMicrosecondsPerRequest,6:F1} us CPU/request  GC pause {r.GcPauseMicroseconds / Math.Max(1, r.Requests):F1} us/request  gen0/1/2 {r.Gen0}/{r.Gen1}/{r.Gen2}  JIT {r.JitMilliseconds:F0} ms  load {LoadAverage()}"));
                 }
             }
 
@@ -137,8 +137,8 @@ public static class WebServiceCommand
 
         Console.WriteLine();
         Console.WriteLine(FormattableString.Invariant(
-            $"| app ({connections} connections, {rounds} rounds x {seconds} s, OTLP/{protocol}) | req/s (median) | vs tracing off: median of per-round ratios | min–max | spans exported per request | allocated per request | app CPU per request |"));
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+            $"| app ({connections} connections, {rounds} rounds x {seconds} s, OTLP/{protocol}) | req/s (median) | vs tracing off: median of per-round ratios | min–max | spans exported per request | allocated per request | app CPU per request | GC pause per request |"));
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         var off = results["off"];
         foreach (var mode in modes)
         {
@@ -150,8 +150,9 @@ public static class WebServiceCommand
             string dropped = r.All(x => x.Dropped >= 0) ? FormattableString.Invariant($" ({r.Sum(x => x.Dropped) / (double)r.Sum(x => x.Requests):F3} dropped by the processor)") : string.Empty;
             double bytes = r.Sum(x => (double)x.Bytes) / r.Sum(x => x.Requests);
             double cpu = r.Sum(x => x.CpuMicroseconds) / r.Sum(x => x.Requests);
+            double pause = r.Sum(x => x.GcPauseMicroseconds) / r.Sum(x => x.Requests);
             Console.WriteLine(FormattableString.Invariant(
-                $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3}{dropped} | {bytes:N0} B | {cpu:F1} µs |"));
+                $"| {Name(mode)} | {Median(r.Select(x => x.RequestsPerSecond).ToList()):N0} | {ratio} | {spread} | {spans:F3}{dropped} | {bytes:N0} B | {cpu:F1} µs | {pause:F2} µs |"));
         }
 
         if (!results.TryGetValue("sdk", out var sdk) || !results.TryGetValue("otel", out var otel))
@@ -229,7 +230,8 @@ public static class WebServiceCommand
         }
 
         return new Result(requests, errors, elapsed, spans, after.Allocated - before.Allocated, (after.CpuTicks - before.CpuTicks) / 10.0, after.Gen0 - before.Gen0,
-            (after.JitTicks - before.JitTicks) / 10_000.0, after.Dropped < 0 ? -1 : after.Dropped - before.Dropped);
+            (after.JitTicks - before.JitTicks) / 10_000.0, after.Dropped < 0 ? -1 : after.Dropped - before.Dropped,
+            (after.GcPauseTicks - before.GcPauseTicks) / 10.0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2);
     }
 
     private static string DefaultAppPath()
@@ -258,7 +260,8 @@ public static class WebServiceCommand
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0, double JitMilliseconds, long Dropped)
+    private sealed record Result(long Requests, long Errors, double Seconds, long Spans, long Bytes, double CpuMicroseconds, long Gen0, double JitMilliseconds, long Dropped,
+        double GcPauseMicroseconds, long Gen1, long Gen2)
     {
         public double RequestsPerSecond => Requests / Seconds;
 
@@ -268,6 +271,9 @@ public static class WebServiceCommand
 
         public double CpuMicrosecondsPerRequest => Requests == 0 ? 0 : CpuMicroseconds / Requests;
     }
+
+    /// <summary>An app's cumulative counters, as <c>/__stats</c> answers them.</summary>
+    private sealed record Stats(long Allocated, long CpuTicks, long Gen0, long JitTicks, long Dropped, long GcPauseTicks, long Gen1, long Gen2);
 
     /// <summary>One web app process and how to reach it.</summary>
     private sealed class App : IDisposable
@@ -305,11 +311,11 @@ public static class WebServiceCommand
             return new App(mode, process, new Uri(ready[1]), bool.Parse(ready[2]));
         }
 
-        public (long Allocated, long CpuTicks, long Gen0, long JitTicks, long Dropped) Stats(HttpClient control, bool flush)
+        public Stats Stats(HttpClient control, bool flush)
         {
             string text = control.GetStringAsync(new Uri(Address, flush ? "/__stats?flush=1" : "/__stats")).GetAwaiter().GetResult();
             var n = text.Split(' ').Select(p => long.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-            return (n[0], n[1], n[2], n[3], n[4] < 0 ? -1 : n[4] + n[5]);
+            return new Stats(n[0], n[1], n[2], n[3], n[4] < 0 ? -1 : n[4] + n[5], n[6], n[7], n[8]);
         }
 
         public void Dispose()
