@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite — Tracing.Sdk against OpenTelemetry .NET 1.20.1 in the same BenchmarkDotNet classes
 # (OpenTelemetry is the Baseline, so the Ratio column compares the two within one run) — plus the sustained-throughput
-# command (with 1, 2 and 4 producers), and writes the tables to docs/benchmarks.md. About 20 minutes on 2 cores.
+# command (with 1, 2 and 4 producers), the interleaved CPU-time command and the web-service command, and writes the
+# tables to docs/benchmarks.md. About 25 minutes on 2 cores.
 # Usage: benchmarks/run.sh [BenchmarkDotNet filter, default '*']      THROUGHPUT_SECONDS=10 by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ for producers in 1 4; do
   dotnet run -c Release --no-build --project "$project" -- throughput --seconds "$seconds" --producers "$producers" > "$artifacts/throughput-$producers.md"
 done
 dotnet run -c Release --no-build --project "$project" -- cputime --rounds 25 > "$artifacts/cputime.md"
+dotnet run -c Release --no-build --project "$project" -- web --rounds 5 --seconds 10 > "$artifacts/web.txt"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 mkdir -p docs
@@ -65,6 +67,23 @@ manual=$(sed -n "/^${marker}\$/,\$p" "$out" 2>/dev/null || true)
   echo "libraries alternating every 50,000 operations, so both see the same conditions."
   echo
   cat "$artifacts/cputime.md"
+  echo
+  echo "## What a web service pays"
+  echo
+  echo "\`dotnet run -c Release --project $project -- web --rounds 5 --seconds 10\`: the same ASP.NET Core app (one endpoint"
+  echo "making one HttpClient call) untraced, on Tracing.Sdk and on OpenTelemetry 1.20.1, each in its own process, driven in"
+  echo "turn by a closed-loop load generator (16 connections), order rotated each round; OTLP/gRPC to a receiver process."
+  echo "Method, caveats and profile: "What a web service pays: method and measurements" below."
+  echo
+  grep '^|' "$artifacts/web.txt"
+  echo
+  echo '<details><summary>per-round log</summary>'
+  echo
+  echo '```'
+  grep -v '^|' "$artifacts/web.txt"
+  echo '```'
+  echo
+  echo '</details>'
   if [ -n "$manual" ]; then echo; echo "$manual"; fi
 } > "$out"
 echo "wrote $out"

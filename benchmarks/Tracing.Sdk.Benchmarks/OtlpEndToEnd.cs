@@ -477,25 +477,48 @@ public static class OtlpEndToEnd
     internal static Process StartReceiver(int grpcPort, int httpPort)
     {
         var self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var arguments = new List<string>();
         if (Path.GetFileNameWithoutExtension(self) == "dotnet")
         {
-            info.ArgumentList.Add(typeof(OtlpEndToEnd).Assembly.Location);
+            arguments.Add(typeof(OtlpEndToEnd).Assembly.Location);
         }
 
-        info.ArgumentList.Add("receiver");
-        info.ArgumentList.Add("--grpc-port");
-        info.ArgumentList.Add(grpcPort.ToString(CultureInfo.InvariantCulture));
-        info.ArgumentList.Add("--http-port");
-        info.ArgumentList.Add(httpPort.ToString(CultureInfo.InvariantCulture));
+        arguments.AddRange(["receiver", "--grpc-port", grpcPort.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture)]);
+        var (child, line) = StartChild(self, arguments);
+        Console.WriteLine("receiver process " + child.Id + ": " + line);
+        return child;
+    }
+
+    /// <summary>
+    /// Starts a child process that prints <c>ready ...</c> on stdout once it serves and stops when its stdin closes
+    /// (the receiver, the web benchmark's apps); returns it with that line.
+    /// </summary>
+    internal static (Process Child, string ReadyLine) StartChild(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(fileName) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
         var child = Process.Start(info)!;
         string? line;
         while ((line = child.StandardOutput.ReadLine()) is not null && !line.StartsWith("ready", StringComparison.Ordinal))
         {
         }
 
-        Console.WriteLine("receiver process " + child.Id + ": " + line);
-        return child;
+        if (line is null)
+        {
+            child.WaitForExit(10_000);
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited before it was ready.");
+        }
+
+        return (child, line);
     }
 
     internal static int FreePort()

@@ -21,7 +21,8 @@ namespace Tracing.Sdk.Benchmarks;
 /// <summary>
 /// A Kestrel OTLP receiver that counts spans and discards them: gRPC (h2c) on one port, HTTP/1.1 on another.
 /// The gRPC answer is written by hand (an empty ExportTraceServiceResponse and grpc-status 0), so the receiver costs
-/// the same for both exporters and needs no generated code.
+/// the same for both exporters and needs no generated code. <c>GET /ok</c> on the HTTP port answers "ok": the
+/// downstream service of the <c>web</c> command's apps.
 /// </summary>
 public sealed class OtlpLoopbackReceiver : IAsyncDisposable
 {
@@ -41,6 +42,9 @@ public sealed class OtlpLoopbackReceiver : IAsyncDisposable
             app.MapPost("/v1/traces", HandleHttp);
             app.MapGet("/count", () => Interlocked.Read(ref _spans).ToString(System.Globalization.CultureInfo.InvariantCulture));
             app.MapGet("/bytes", () => Interlocked.Read(ref _bytes).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            // The downstream service of the web benchmark's apps: a tiny untraced answer.
+            app.MapGet("/ok", () => "ok");
         });
     }
 

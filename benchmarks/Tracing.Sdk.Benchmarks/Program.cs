@@ -6,7 +6,8 @@ namespace Tracing.Sdk.Benchmarks;
 /// Runs the benchmarks named on the command line (BenchmarkDotNet's switcher: <c>--filter '*Span*'</c>), or one of the
 /// commands: <c>throughput [--seconds N]</c> (sustained two-producer throughput), <c>cputime [--rounds N]</c> (CPU-time
 /// ratios with the libraries interleaved), <c>exportcpu</c> (the OTLP export's CPU time, libraries interleaved), <c>soak [--seconds 60]</c> (overload through OTLP), <c>e2e ...</c> (OTLP end to end against an out-of-process receiver) and its
-/// <c>receiver ...</c>.
+/// <c>receiver ...</c>, <c>web [--rounds 5] [--seconds 10]</c> (what a web service pays: the same ASP.NET Core app
+/// untraced, on Tracing.Sdk and on OpenTelemetry, driven in interleaved rounds).
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,8 @@ public static class Program
                 return ExportCpuCommand.Run(args);
             case "e2e":
                 return OtlpEndToEnd.Run(args);
+            case "web":
+                return WebServiceCommand.Run(args);
             case "soak":
                 return SoakCommand.Run(args);
             case "receiver":
