@@ -86,13 +86,7 @@ public sealed partial class ChildProcess : IDisposable
     public static string BuiltDll(string projectDirectory, string assemblyName)
     {
         string configuration = typeof(ChildProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tracing.Sdk.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string dll = Path.Combine(dir!.FullName, projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
+        string dll = Path.Combine(Repository.Root, projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("The app is not built.", dll);
     }
 

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Reflection;
 using Tracing.Sdk.Configuration;
 using Tracing.Sdk.Processing;
 using Tracing.Sdk.Sampling;
@@ -149,7 +148,7 @@ public sealed class TracerProviderBuilder
         _ = SdkEventSource.Log.IsEnabled();
         bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
         var resource = BuildResource();
-        var sampler = _sampler ?? (disabled ? null : OtelEnvironment.ReadSampler(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
+        var sampler = _sampler ?? (disabled ? null : SamplerSettings.Read(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
         var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
         var provider = new TracerProvider(resource, sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
         {
@@ -183,7 +182,7 @@ public sealed class TracerProviderBuilder
             new("service.name", DefaultServiceName()),
             new("telemetry.sdk.name", "tracing-sdk"),
             new("telemetry.sdk.language", "dotnet"),
-            new("telemetry.sdk.version", SdkVersion),
+            new("telemetry.sdk.version", Diagnostics.SdkVersion.Current),
         };
 
         // Detected attributes come before every configured source, so any of those overrides them.
@@ -202,9 +201,6 @@ public sealed class TracerProviderBuilder
 
         return new Resource(attributes);
     }
-
-    internal static string SdkVersion { get; } =
-        typeof(TracerProviderBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
 
     private static string DefaultServiceName()
     {

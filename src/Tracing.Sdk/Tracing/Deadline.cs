@@ -2,7 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Threading;
 
-namespace Tracing.Sdk.Processing;
+namespace Tracing.Sdk;
 
 /// <summary>What is left of a timeout in milliseconds, where <see cref="Timeout.Infinite"/> stays infinite.</summary>
 internal static class Deadline
