@@ -33,7 +33,7 @@ public class HostingTests
             }
         }
 
-        public override bool ForceFlush(int timeoutMilliseconds)
+        public override bool ForceFlush(TimeSpan timeout)
         {
             lock (_held)
             {
@@ -44,10 +44,10 @@ public class HostingTests
             return true;
         }
 
-        protected override bool OnShutdown(int timeoutMilliseconds)
+        protected override bool OnShutdown(TimeSpan timeout)
         {
             WasShutDown = true;
-            return ForceFlush(timeoutMilliseconds);
+            return ForceFlush(timeout);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class TracerProviderBuilder
     private IdGenerator? _idGenerator;
     private SpanLimits? _limits;
     private ResourceDetectors _detectors = ResourceDetectors.All;
-    private int _shutdownTimeoutMs = TracerProvider.DefaultShutdownTimeoutMilliseconds;
+    private TimeSpan _shutdownTimeout = TracerProvider.DefaultShutdownTimeout;
 
     /// <summary>Creates a builder that reads settings from the process environment.</summary>
     /// <remarks><c>TRACING_SDK_SELF_LOG=stderr</c> there sends the SDK's warnings and errors to stderr from now on (see <see cref="SelfLogListener"/>).</remarks>
@@ -128,14 +128,15 @@ public sealed class TracerProviderBuilder
 
     /// <summary>
     /// Sets the bound of <see cref="TracerProvider.Shutdown()"/> and <see cref="TracerProvider.Dispose"/> (default
-    /// <see cref="TracerProvider.DefaultShutdownTimeoutMilliseconds"/>): exporters stop retrying in time to end within
+    /// <see cref="TracerProvider.DefaultShutdownTimeout"/>): exporters stop retrying in time to end within
     /// it, spool what they can and drop the rest, counted with reason <c>shutdown</c>.
     /// </summary>
-    /// <param name="timeoutMilliseconds">The bound; positive.</param>
-    public TracerProviderBuilder SetShutdownTimeout(int timeoutMilliseconds)
+    /// <param name="timeout">The bound; positive and at most <see cref="int.MaxValue"/> milliseconds.</param>
+    public TracerProviderBuilder SetShutdownTimeout(TimeSpan timeout)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMilliseconds);
-        _shutdownTimeoutMs = timeoutMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, TimeSpan.FromMilliseconds(int.MaxValue));
+        _shutdownTimeout = timeout;
         return this;
     }
 
@@ -152,7 +153,7 @@ public sealed class TracerProviderBuilder
         var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
         var provider = new TracerProvider(resource, sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
         {
-            ShutdownTimeoutMilliseconds = _shutdownTimeoutMs,
+            ShutdownTimeout = _shutdownTimeout,
         };
 
         // A sampler that owns resources (the Jaeger remote sampler's poller) stops with the provider.

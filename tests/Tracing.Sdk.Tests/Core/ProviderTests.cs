@@ -71,8 +71,8 @@ public class ProviderTests
     public void Shutdown_IsIdempotent_AndLaterSpansAreNotRecorded()
     {
         var p = new TestPipeline();
-        Assert.True(p.Provider.Shutdown(5000));
-        Assert.False(p.Provider.Shutdown(5000));
+        Assert.True(p.Provider.Shutdown(TimeSpan.FromSeconds(5)));
+        Assert.False(p.Provider.Shutdown(TimeSpan.FromSeconds(5)));
         var span = p.Tracer.StartSpan("after");
         Assert.False(span.IsRecording);
         Assert.True(span.Context.IsValid);
@@ -88,7 +88,7 @@ public class ProviderTests
         var b = new FlushRecorder();
         var instrumentation = new Disposable();
         var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(a).AddProcessor(b).AddInstrumentation(_ => instrumentation).Build();
-        Assert.True(provider.ForceFlush(1000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(1)));
         Assert.Equal(1, a.Flushes);
         Assert.Equal(1, b.Flushes);
         provider.Dispose();
@@ -129,13 +129,13 @@ public class ProviderTests
         public int Flushes;
         public bool ShutDown;
 
-        public override bool ForceFlush(int timeoutMilliseconds)
+        public override bool ForceFlush(TimeSpan timeout)
         {
             Interlocked.Increment(ref Flushes);
             return true;
         }
 
-        protected override bool OnShutdown(int timeoutMilliseconds) => ShutDown = true;
+        protected override bool OnShutdown(TimeSpan timeout) => ShutDown = true;
     }
 
     private sealed class ThrowingProcessor : SpanProcessor

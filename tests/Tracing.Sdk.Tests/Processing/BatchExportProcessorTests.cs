@@ -66,7 +66,7 @@ public class BatchExportProcessorTests
             }
         });
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(Threads * PerThread, exporter.Spans);
         Assert.Equal(Threads * PerThread, exporter.Seen.Count);
         Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
@@ -92,7 +92,7 @@ public class BatchExportProcessorTests
 
         // One span first, so the exporter thread is parked inside Export holding one batch.
         tracer.StartSpan("first").End();
-        processor.ForceFlush(0); // only wakes the exporter thread
+        processor.ForceFlush(TimeSpan.Zero); // only wakes the exporter thread
         Assert.True(exporter.Entered.Wait(Generous));
 
         RunThreads(Threads, _ =>
@@ -110,7 +110,7 @@ public class BatchExportProcessorTests
         Assert.True(blocked.DroppedQueueFull >= (Threads * PerThread) - QueueSize, $"dropped {blocked.DroppedQueueFull}");
 
         exporter.Gate.Set();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         var stats = processor.GetStats();
         Assert.Equal(exporter.Spans, processor.Exported);
         Assert.Equal(1 + (Threads * PerThread), processor.Exported + processor.Dropped);
@@ -160,7 +160,7 @@ public class BatchExportProcessorTests
                     span.End();
                 }
 
-                Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+                Assert.True(processor.ForceFlush(Generous));
                 Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
             }
         }
@@ -173,7 +173,7 @@ public class BatchExportProcessorTests
             }
         }
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(provider.Shutdown(Generous));
         Assert.Equal(0, processor.Dropped);
         Assert.Equal(exporter.Spans, processor.Exported);
         Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
@@ -209,9 +209,9 @@ public class BatchExportProcessorTests
         }
 
         Assert.True(SpinWait.SpinUntil(() => exporter.Calls >= 3, Generous));
-        Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(processor.ForceFlush(Generous));
         Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(provider.Shutdown(Generous));
         Volatile.Write(ref refill, 0);
     }
 
@@ -284,7 +284,7 @@ public class BatchExportProcessorTests
             Thread.Yield();
         }
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(provider.Shutdown(Generous));
         foreach (var p in producers)
         {
             Assert.True(p.Join(Generous));
@@ -308,10 +308,10 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
         tracer.StartSpan("before").End();
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
-        Assert.False(provider.Shutdown((int)Generous.TotalMilliseconds));
-        Assert.False(processor.Shutdown(1000));
-        Assert.True(processor.ForceFlush(1000));
+        Assert.True(provider.Shutdown(Generous));
+        Assert.False(provider.Shutdown(Generous));
+        Assert.False(processor.Shutdown(TimeSpan.FromSeconds(1)));
+        Assert.True(processor.ForceFlush(TimeSpan.FromSeconds(1)));
         tracer.StartSpan("after").End();
 
         Assert.Equal(1, exporter.Spans);
@@ -330,7 +330,7 @@ public class BatchExportProcessorTests
         using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(sink).AddProcessor(processor).Build();
         var tracer = provider.GetTracer("test");
         var span = tracer.StartSpan("late");
-        Assert.True(processor.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(processor.Shutdown(Generous));
         span.End();
 
         Assert.Equal(1, processor.GetStats().DroppedShutdown);
@@ -346,9 +346,9 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
 
         tracer.StartSpan("lost").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         tracer.StartSpan("kept").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
 
         var stats = processor.GetStats();
         Assert.Equal(1, exporter.Spans);
@@ -367,10 +367,10 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
 
         tracer.StartSpan("slow").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.True(exporter.Cancelled.Wait(Generous));
         tracer.StartSpan("next").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
 
         // Whether the exporter returned within the grace period or was abandoned (a very slow machine), its batch is
         // counted once as failed and the pipeline goes on.
@@ -391,7 +391,7 @@ public class BatchExportProcessorTests
         {
             var tracer = provider.GetTracer("test");
             tracer.StartSpan("hung").End();
-            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(provider.ForceFlush(Generous));
             Assert.True(exporter.Entered.Wait(Generous));
             Assert.True(exporter.TokenCancelled.Wait(Generous));
 
@@ -401,7 +401,7 @@ public class BatchExportProcessorTests
                 tracer.StartSpan("after").End();
             }
 
-            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(provider.ForceFlush(Generous));
             var stats = processor.GetStats();
             Assert.Equal(1000, exporter.Spans);
             Assert.Equal(1000, stats.Exported);
@@ -415,7 +415,7 @@ public class BatchExportProcessorTests
         finally
         {
             exporter.Release();
-            provider.Shutdown((int)Generous.TotalMilliseconds);
+            provider.Shutdown(Generous);
         }
     }
 
@@ -430,7 +430,7 @@ public class BatchExportProcessorTests
         Assert.True(span.IsRecording);
         span.End();
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(0, exporter.Spans);
         Assert.Equal(0, processor.GetStats().Received);
     }
@@ -452,7 +452,7 @@ public class BatchExportProcessorTests
         worker.Start();
         Assert.True(worker.Join(Generous));
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(10, exporter.Spans);
         Assert.Equal(0, processor.RingCount);
         var stats = processor.GetStats();
@@ -496,7 +496,7 @@ public class BatchExportProcessorTests
             tracer.StartSpan("op").End();
         }
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(500, a.Spans);
         Assert.Equal(500, b.Spans);
         Assert.Equal(a.Seen.Keys.OrderBy(k => k.ToString()), b.Seen.Keys.OrderBy(k => k.ToString()));
