@@ -24,6 +24,9 @@ internal static class DotnetCli
             psi.ArgumentList.Add(a);
         }
 
+        // Nor the machine's tracing settings: the apps it builds and runs are configured by the test alone.
+        ChildProcess.RemoveTracingSettings(psi.Environment);
+
         // A nested build must not inherit the outer build's MSBuild or test-platform settings.
         foreach (var key in psi.Environment.Keys)
         {

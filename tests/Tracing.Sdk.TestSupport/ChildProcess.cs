@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -43,7 +44,11 @@ public sealed partial class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="dll"/> with <paramref name="args"/>; a null value in <paramref name="environment"/> removes that variable.</summary>
+    /// <summary>
+    /// Starts <paramref name="dll"/> with <paramref name="args"/>; a null value in <paramref name="environment"/> removes
+    /// that variable. The child does not inherit the machine's tracing settings (see <see cref="RemoveTracingSettings"/>):
+    /// only what the test passes in <paramref name="environment"/> configures it.
+    /// </summary>
     /// <param name="dll">The app's path (see <see cref="BuiltDll"/>).</param>
     /// <param name="args">The command-line arguments.</param>
     /// <param name="environment">Variables to set (or, with a null value, to remove) for the child.</param>
@@ -62,6 +67,7 @@ public sealed partial class ChildProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
 
+        RemoveTracingSettings(psi.Environment);
         foreach (var (name, value) in environment ?? [])
         {
             if (value is null)
@@ -75,6 +81,26 @@ public sealed partial class ChildProcess : IDisposable
         }
 
         return new ChildProcess(Process.Start(psi)!);
+    }
+
+    /// <summary>
+    /// Removes the variables that configure a tracing SDK (<c>OTEL_*</c>, <c>TRACING_*</c>, and the hosting
+    /// configuration's <c>Tracing__*</c>) from a child's environment, so a test's outcome never depends on how the
+    /// machine running it is configured.
+    /// </summary>
+    /// <param name="environment">A <see cref="ProcessStartInfo.Environment"/> to clean.</param>
+    public static void RemoveTracingSettings(IDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        foreach (string key in environment.Keys.ToList())
+        {
+            if (key.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("TRACING_", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Tracing__", StringComparison.OrdinalIgnoreCase))
+            {
+                environment.Remove(key);
+            }
+        }
     }
 
     /// <summary>
