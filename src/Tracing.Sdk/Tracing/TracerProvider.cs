@@ -162,24 +162,7 @@ public sealed class TracerProvider : IDisposable
     /// <summary>Exports every span ended before the call; true if all processors finished within the timeout.</summary>
     /// <param name="timeout">The most to wait overall; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
     public bool ForceFlush(TimeSpan timeout)
-    {
-        var sw = Stopwatch.StartNew();
-        bool ok = true;
-        foreach (var p in _processors)
-        {
-            try
-            {
-                ok &= p.ForceFlush(Deadline.Remaining(timeout, sw));
-            }
-            catch (Exception ex)
-            {
-                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(ForceFlush), ex.Message);
-                ok = false;
-            }
-        }
-
-        return ok;
-    }
+        => EachProcessor(nameof(ForceFlush), timeout, Stopwatch.StartNew(), static (p, left) => p.ForceFlush(left));
 
     /// <summary>
     /// Stops instrumentations, flushes and shuts down every processor within <see cref="ShutdownTimeout"/>.
@@ -220,16 +203,25 @@ public sealed class TracerProvider : IDisposable
         }
 
         _isShutdown = true;
+        return EachProcessor(nameof(Shutdown), timeout, sw, static (p, left) => p.Shutdown(left));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="call"/> on every processor in turn with what is left of <paramref name="timeout"/>; a
+    /// processor that throws is reported and counts as not done, and the others still run.
+    /// </summary>
+    private bool EachProcessor(string operation, TimeSpan timeout, Stopwatch sw, Func<SpanProcessor, TimeSpan, bool> call)
+    {
         bool ok = true;
         foreach (var p in _processors)
         {
             try
             {
-                ok &= p.Shutdown(Deadline.Remaining(timeout, sw));
+                ok &= call(p, Deadline.Remaining(timeout, sw));
             }
             catch (Exception ex)
             {
-                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(Shutdown), ex.Message);
+                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, operation, ex.Message);
                 ok = false;
             }
         }
