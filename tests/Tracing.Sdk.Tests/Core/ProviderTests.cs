@@ -124,18 +124,60 @@ public class ProviderTests
         Assert.Equal(new[] { "s0", "s1", "s2" }, second.ConvertAll(s => s.Name));
     }
 
+    [Fact]
+    public void Timeouts_ReachProcessorsAsTimeSpans_InfiniteStaysInfinite_AndANegativeOneCountsAsElapsed()
+    {
+        var recorder = new FlushRecorder();
+        var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(recorder).Build();
+
+        Assert.True(provider.ForceFlush(Timeout.InfiniteTimeSpan));
+        Assert.Equal(Timeout.InfiniteTimeSpan, recorder.LastFlushTimeout);
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(-5)));
+        Assert.Equal(TimeSpan.Zero, recorder.LastFlushTimeout);
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
+        Assert.InRange(recorder.LastFlushTimeout, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+
+        Assert.True(provider.Shutdown(TimeSpan.FromMilliseconds(-1234)));
+        Assert.Equal(TimeSpan.Zero, recorder.ShutdownTimeout);
+    }
+
+    [Fact]
+    public void ShutdownTimeout_IsFiveSecondsByDefault_AndSetShutdownTimeoutRejectsNonPositiveBounds()
+    {
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).Build())
+        {
+            Assert.Equal(TimeSpan.FromSeconds(5), provider.ShutdownTimeout);
+            Assert.Equal(TracerProvider.DefaultShutdownTimeout, provider.ShutdownTimeout);
+        }
+
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetShutdownTimeout(TimeSpan.FromMilliseconds(1500)).Build())
+        {
+            Assert.Equal(TimeSpan.FromMilliseconds(1500), provider.ShutdownTimeout);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TracerProviderBuilder().SetShutdownTimeout(TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TracerProviderBuilder().SetShutdownTimeout(Timeout.InfiniteTimeSpan));
+    }
+
     private sealed class FlushRecorder : SpanProcessor
     {
         public int Flushes;
         public bool ShutDown;
+        public TimeSpan LastFlushTimeout;
+        public TimeSpan ShutdownTimeout;
 
         public override bool ForceFlush(TimeSpan timeout)
         {
             Interlocked.Increment(ref Flushes);
+            LastFlushTimeout = timeout;
             return true;
         }
 
-        protected override bool OnShutdown(TimeSpan timeout) => ShutDown = true;
+        protected override bool OnShutdown(TimeSpan timeout)
+        {
+            ShutdownTimeout = timeout;
+            return ShutDown = true;
+        }
     }
 
     private sealed class ThrowingProcessor : SpanProcessor
