@@ -169,7 +169,7 @@ public static class Program
     }
 
     private static void FlushTracingSdk(IServiceProvider services) =>
-        services.GetRequiredService<Tracing.Sdk.TracerProvider>().ForceFlush(30_000);
+        services.GetRequiredService<Tracing.Sdk.TracerProvider>().ForceFlush(TimeSpan.FromSeconds(30));
 
     private static void FlushOpenTelemetry(IServiceProvider services) =>
         services.GetRequiredService<OpenTelemetry.Trace.TracerProvider>().ForceFlush(30_000);

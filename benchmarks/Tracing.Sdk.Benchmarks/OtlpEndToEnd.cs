@@ -323,7 +323,7 @@ public static class OtlpEndToEnd
                 span.AddEvent("handler.start");
                 span.End();
             });
-            provider.Shutdown(30_000);
+            provider.Shutdown(TimeSpan.FromSeconds(30));
             bool exact = produced == processor.Exported + processor.Dropped;
             return $"(processor: exported {processor.Exported:N0} dropped {processor.Dropped:N0}, ended = exported + dropped: {(exact ? "yes" : "NO")}; exporter dropped {exporter.DroppedSpans} retries {exporter.Retries})";
         }

@@ -89,7 +89,7 @@ public static class SoakCommand
         }
 
         double elapsed = clock.Elapsed.TotalSeconds;
-        provider.Shutdown(60_000);
+        provider.Shutdown(TimeSpan.FromSeconds(60));
         long received = OtlpEndToEnd.Count(http, countUri) - receivedBefore;
         using var self = Process.GetCurrentProcess();
         self.Refresh();

@@ -97,7 +97,7 @@ public static class ThroughputCommand
             span.SetAttribute("cache.hit", true);
             span.End();
         });
-        p.Ours.Shutdown(30_000);
+        p.Ours.Shutdown(TimeSpan.FromSeconds(30));
         long exported = p.Processor.Exported;
         long dropped = p.Processor.Dropped;
         return (ended, exported, dropped, exported == p.Exporter.Spans && ended == exported + dropped);

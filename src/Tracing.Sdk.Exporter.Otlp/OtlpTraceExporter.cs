@@ -198,8 +198,8 @@ public sealed class OtlpTraceExporter : SpanExporter
     }
 
     /// <summary>Resends spooled batches, oldest first; true when the spool is empty (or disabled) within the timeout.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait.</param>
-    public override bool ForceFlush(int timeoutMilliseconds)
+    /// <param name="timeout">The most to wait, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public override bool ForceFlush(TimeSpan timeout)
     {
         if (_spool is null)
         {
@@ -207,7 +207,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
 
         var start = Stopwatch.GetTimestamp();
-        if (!_sendLock.TryEnter(timeoutMilliseconds))
+        if (!_sendLock.TryEnter(timeout))
         {
             return false;
         }
@@ -219,7 +219,9 @@ public sealed class OtlpTraceExporter : SpanExporter
                 return false;
             }
 
-            long remaining = Math.Max(0, timeoutMilliseconds - (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            long remaining = timeout == Timeout.InfiniteTimeSpan
+                ? _options.TimeoutMilliseconds
+                : Math.Max(0, (long)(timeout - Stopwatch.GetElapsedTime(start)).TotalMilliseconds);
             long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * Math.Min(remaining, _options.TimeoutMilliseconds) / 1000;
             _spoolMayHavePending = true;
             if (DrainSpool(deadline, int.MaxValue, _shutdownCts.Token) != DrainOutcome.Empty)
@@ -237,26 +239,28 @@ public sealed class OtlpTraceExporter : SpanExporter
     }
 
     /// <summary>
-    /// Shutdown has begun: deliver what the processor still hands over for most of <paramref name="timeoutMilliseconds"/>,
+    /// Shutdown has begun: deliver what the processor still hands over for most of <paramref name="timeout"/>,
     /// then stop trying (a running attempt or back-off is cancelled) and spool what is left (or, without a spool, drop
     /// it with reason <c>shutdown</c>), so the whole shutdown ends within the bound.
     /// </summary>
-    /// <param name="timeoutMilliseconds">The time left for the whole shutdown.</param>
-    public override void BeginShutdown(int timeoutMilliseconds)
+    /// <param name="timeout">The time left for the whole shutdown, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public override void BeginShutdown(TimeSpan timeout)
     {
         _stopping = true;
         TryChangeTimer(Timeout.InfiniteTimeSpan);
-        if (timeoutMilliseconds == Timeout.Infinite)
+        if (timeout == Timeout.InfiniteTimeSpan)
         {
             return;
         }
 
+        long timeoutMilliseconds = (long)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue);
+
         // Keep two fifths of the bound (at most two seconds) for ending the running attempt, writing the rest to the
         // spool and closing connections, on a machine that may be busy.
-        int reserve = Math.Min(2000, Math.Max(0, timeoutMilliseconds) * 2 / 5);
+        long reserve = Math.Min(2000, timeoutMilliseconds * 2 / 5);
         try
         {
-            _shutdownCts.CancelAfter(Math.Max(0, timeoutMilliseconds - reserve));
+            _shutdownCts.CancelAfter(TimeSpan.FromMilliseconds(timeoutMilliseconds - reserve));
         }
         catch (ObjectDisposedException)
         {
@@ -264,14 +268,14 @@ public sealed class OtlpTraceExporter : SpanExporter
     }
 
     /// <summary>Stops exporting (later batches are dropped and counted) and closes the connections once a running export ends.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait for a running export.</param>
-    public override bool Shutdown(int timeoutMilliseconds)
+    /// <param name="timeout">The most to wait for a running export, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public override bool Shutdown(TimeSpan timeout)
     {
         _stopping = true;
         _shutdown = true;
         TryChangeTimer(Timeout.InfiniteTimeSpan);
         CancelShutdownToken();
-        if (!_sendLock.TryEnter(Math.Max(0, timeoutMilliseconds)))
+        if (!_sendLock.TryEnter(timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : timeout))
         {
             // The running export was cancelled above; it closes the connections when it returns.
             _releaseWhenIdle = true;
@@ -294,7 +298,7 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         if (disposing)
         {
-            Shutdown(TracerProvider.DefaultShutdownTimeoutMilliseconds);
+            Shutdown(TracerProvider.DefaultShutdownTimeout);
         }
 
         base.Dispose(disposing);

@@ -8,11 +8,8 @@ public sealed class TracingHostOptions
     /// <summary>
     /// The most the host's stop spends on the final flush and shutdown together, whatever the receivers do. Spans not
     /// delivered by then go to the exporter's spool when it has one, and are otherwise dropped and counted with reason
-    /// <c>shutdown</c>. Default: <see cref="TracerProvider.DefaultShutdownTimeoutMilliseconds"/> (5 s), inside a
+    /// <c>shutdown</c>. Default: <see cref="TracerProvider.DefaultShutdownTimeout"/> (5 s), inside a
     /// container's stop grace period.
     /// </summary>
-    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromMilliseconds(TracerProvider.DefaultShutdownTimeoutMilliseconds);
-
-    /// <summary><see cref="ShutdownTimeout"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
-    internal int ShutdownTimeoutMilliseconds => (int)Math.Clamp(Math.Ceiling(ShutdownTimeout.TotalMilliseconds), int.MinValue, int.MaxValue);
+    public TimeSpan ShutdownTimeout { get; set; } = TracerProvider.DefaultShutdownTimeout;
 }

@@ -34,7 +34,7 @@ internal sealed class TracingHostedService : IHostedLifecycleService
     {
         // Blocking is fine here: the host has stopped serving. One bound for everything: Shutdown exports what is
         // queued (a separate ForceFlush first would get a second budget of its own).
-        _provider.Shutdown(_options.ShutdownTimeoutMilliseconds);
+        _provider.Shutdown(_options.ShutdownTimeout);
         return Task.CompletedTask;
     }
 }

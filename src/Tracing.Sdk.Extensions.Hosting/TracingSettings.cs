@@ -20,10 +20,16 @@ internal sealed class TracingSettings
 
     public TracingSettings(IConfiguration? configuration) => _configuration = configuration;
 
+    /// <summary>
+    /// Reads a process environment variable. Only tests replace it (with one that knows no variables), so a test host's
+    /// settings come from the test alone, whatever the machine running it has set.
+    /// </summary>
+    internal static Func<string, string?> ReadEnvironment { get; set; } = Environment.GetEnvironmentVariable;
+
     public string? Get(string name)
     {
         // The environment first: a variable set for one deployment must beat the file shipped with the application.
-        if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } fromEnvironment)
+        if (ReadEnvironment(name) is { Length: > 0 } fromEnvironment)
         {
             return fromEnvironment;
         }

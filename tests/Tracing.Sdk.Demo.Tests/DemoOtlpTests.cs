@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tracing.Sdk.TestSupport;
+using Tracing.Sdk.TestSupport.Otlp;
 using Xunit;
 
 namespace Tracing.Sdk.Demo.Tests;
@@ -28,20 +29,10 @@ public class DemoOtlpTests
     [Fact]
     public async Task Demo_WithOtlpConfigured_ExportsEveryTraceWhole_RootsIncluded_AndNoExportOfItsOwn()
     {
-        var bodies = new ConcurrentQueue<string>();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        await using var receiver = builder.Build();
-        receiver.MapPost("/v1/traces", async (HttpContext context) =>
-        {
-            using var reader = new StreamReader(context.Request.Body);
-            bodies.Enqueue(await reader.ReadToEndAsync());
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("{}");
-        });
-        await receiver.StartAsync();
-        string endpoint = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: false);
+
+        // The base URL: the exporter appends v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT.
+        string endpoint = new Uri(receiver.HttpEndpoint, "/").ToString();
 
         using (var demo = DemoProcess.Start(new ConcurrentDictionary<string, string>
         {
@@ -53,7 +44,7 @@ public class DemoOtlpTests
             Assert.Equal(0, await demo.WaitForExitAsync(Generous));
         }
 
-        var spans = bodies.SelectMany(Parse).ToArray();
+        var spans = receiver.JsonBodies.SelectMany(Parse).ToArray();
         Assert.Equal(
             ["frontend", "inventory", "load-generator", "orders", "pricing"],
             spans.Select(s => s.Service).Distinct().Order(StringComparer.Ordinal).ToArray());
@@ -68,7 +59,6 @@ public class DemoOtlpTests
 
         // The exports themselves were never traced.
         Assert.DoesNotContain(spans, s => s.UrlFull?.Contains("/v1/traces", StringComparison.Ordinal) == true);
-        await receiver.StopAsync();
     }
 
     private static IEnumerable<ExportedSpan> Parse(string json)

@@ -8,6 +8,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Threading.Tasks;
 using Tracing.Sdk.TestSupport;
+using Tracing.Sdk.TestSupport.Otlp;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -107,7 +108,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
     [Fact]
     public async Task TheEnvironment_WinsOverAppsettingsJson_IncludingItsTracingSection()
     {
-        await using var receiver = await HttpTraceReceiver.StartAsync();
+        await using var receiver = await OtlpReceiver.StartAsync(grpc: false);
         string contentRoot = Path.Combine(Path.GetTempPath(), "tracing-appsettings-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(contentRoot);
         try
@@ -121,7 +122,7 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
                 {
                     ["ASPNETCORE_CONTENTROOT"] = contentRoot,
                     ["OTEL_SERVICE_NAME"] = "from-env",
-                    ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+                    ["OTEL_EXPORTER_OTLP_ENDPOINT"] = new Uri(receiver.HttpEndpoint, "/").ToString(),
                     ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
                 },
                 "serve",
@@ -135,16 +136,20 @@ public sealed class ServeDiagnosticsTests(ITestOutputHelper output)
             }
 
             var sw = Stopwatch.StartNew();
-            while (!receiver.Text.Contains("/context", StringComparison.Ordinal) && sw.Elapsed < Generous)
+            bool SawContext() => receiver.Spans.Any(s => s.Name.Contains("/context", StringComparison.Ordinal)
+                || s.Attributes.Any(a => a.Value.StringValue.Contains("/context", StringComparison.Ordinal)));
+            while (!SawContext() && sw.Elapsed < Generous)
             {
                 await Task.Delay(50);
             }
 
             demo.Terminate();
             Assert.Equal(0, await demo.WaitForExitAsync(Generous));
-            Assert.True(receiver.Text.Contains("/context", StringComparison.Ordinal), demo.Output);
-            Assert.Contains("from-env", receiver.Text, StringComparison.Ordinal);
-            Assert.DoesNotContain("from-appsettings", receiver.Text, StringComparison.Ordinal);
+            Assert.True(SawContext(), demo.Output);
+            var serviceNames = receiver.Requests.SelectMany(r => r.ResourceSpans)
+                .SelectMany(r => r.Resource.Attributes).Where(a => a.Key == "service.name").Select(a => a.Value.StringValue).Distinct().ToList();
+            Assert.Contains("from-env", serviceNames);
+            Assert.DoesNotContain("from-appsettings", serviceNames);
         }
         finally
         {

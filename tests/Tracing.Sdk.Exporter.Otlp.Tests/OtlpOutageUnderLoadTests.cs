@@ -75,7 +75,7 @@ public sealed class OtlpOutageUnderLoadTests : IDisposable
         Assert.True(receiver.Attempts >= 1 || processor.Dropped > 0);
 
         gate.Set();
-        provider.Shutdown(30_000);
+        provider.Shutdown(TimeSpan.FromSeconds(30));
         Assert.Equal(40_000, processor.Exported + processor.Dropped);
     }
 
@@ -120,29 +120,29 @@ public sealed class OtlpOutageUnderLoadTests : IDisposable
         // Phase 1: the receiver is up.
         var first = await OtlpReceiver.StartAsync(grpc: true, port);
         Produce("up");
-        Assert.True(provider.ForceFlush(60_000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(60)));
         arrived.AddRange(first.Spans.Select(s => s.Name));
         await first.DisposeAsync();
 
         // Phase 2: the receiver is down while the application keeps ending spans. The flush hands every span to the
         // exporter; it reports false here (nothing could be delivered), which is the truth.
         Produce("down");
-        provider.ForceFlush(60_000);
+        provider.ForceFlush(TimeSpan.FromSeconds(60));
 
         // Phase 3: it comes back; the spool (if any) is resent with the next batches.
         var second = await OtlpReceiver.StartAsync(grpc: true, port);
         Produce("back");
-        provider.ForceFlush(60_000);
+        provider.ForceFlush(TimeSpan.FromSeconds(60));
         if (spool)
         {
             var wait = Stopwatch.StartNew();
             while (Directory.GetFiles(_spool).Length > 0 && wait.Elapsed < Generous)
             {
-                exporter.ForceFlush(10_000);
+                exporter.ForceFlush(TimeSpan.FromSeconds(10));
             }
         }
 
-        provider.Shutdown(60_000);
+        provider.Shutdown(TimeSpan.FromSeconds(60));
         arrived.AddRange(second.Spans.Select(s => s.Name));
         await second.DisposeAsync();
 

@@ -56,7 +56,7 @@ public class OtlpQuickStartTraceTests
                 request.Span.SetAttribute("http.response.status_code", 200);
             }
 
-            Assert.True(provider.ForceFlush(30_000));
+            Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
         }
 
         var arrived = receiver.Spans.ToDictionary(s => s.Name);

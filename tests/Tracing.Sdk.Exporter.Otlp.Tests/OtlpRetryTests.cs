@@ -96,7 +96,7 @@ public sealed class OtlpRetryTests
         await using var receiver = await OtlpReceiver.StartAsync(grpc: false);
         using var exporter = new OtlpTraceExporter(Options(receiver.Endpoint, OtlpExportProtocol.HttpProtobuf));
 
-        Assert.True(exporter.Shutdown(10_000));
+        Assert.True(exporter.Shutdown(TimeSpan.FromSeconds(10)));
 
         Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(TestSpans.Typical(2)), CancellationToken.None));
         Assert.Equal(2, exporter.DroppedSpans);

@@ -79,7 +79,7 @@ public sealed class OtlpSpoolTests : IDisposable
         await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
         using var b = new OtlpTraceExporter(Options(port));
 
-        Assert.True(b.ForceFlush(30_000));
+        Assert.True(b.ForceFlush(TimeSpan.FromSeconds(30)));
 
         await receiver.WaitForRequestsAsync(1);
         Assert.Equal(spans.Select(s => s.SpanId.ToString()).Order(), receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order());
@@ -104,7 +104,7 @@ public sealed class OtlpSpoolTests : IDisposable
 
         await using var receiver = await OtlpReceiver.StartAsync(grpc: true, port);
         using var b = new OtlpTraceExporter(Options(port));
-        Assert.True(b.ForceFlush(30_000));
+        Assert.True(b.ForceFlush(TimeSpan.FromSeconds(30)));
 
         await receiver.WaitForRequestsAsync(1);
         Assert.Equal(3, receiver.Spans.Count());
@@ -184,11 +184,11 @@ public sealed class OtlpSpoolTests : IDisposable
     public void ShutdownThenDispose_DoesNotThrow_AndLaterBatchesAreDroppedAsShutdown()
     {
         var exporter = new OtlpTraceExporter(Options(OtlpRetryTests.ClosedPort()));
-        exporter.BeginShutdown(1000);
-        Assert.True(exporter.Shutdown(1000));
+        exporter.BeginShutdown(TimeSpan.FromSeconds(1));
+        Assert.True(exporter.Shutdown(TimeSpan.FromSeconds(1)));
         exporter.Dispose();
-        exporter.BeginShutdown(1000);
-        Assert.False(exporter.ForceFlush(1000));
+        exporter.BeginShutdown(TimeSpan.FromSeconds(1));
+        Assert.False(exporter.ForceFlush(TimeSpan.FromSeconds(1)));
 
         Assert.Equal(ExportResult.Failure, exporter.Export(TestSpans.Batch(TestSpans.Typical(2)), CancellationToken.None));
         Assert.Equal(2, exporter.DroppedSpans);

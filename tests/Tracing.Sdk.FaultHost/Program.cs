@@ -66,7 +66,7 @@ if (mode == "spool")
     var wait = Stopwatch.StartNew();
     while (exporter.SpooledSpans < spans && wait.Elapsed < TimeSpan.FromMinutes(2))
     {
-        provider.ForceFlush(10_000);
+        provider.ForceFlush(TimeSpan.FromSeconds(10));
     }
 
     Console.WriteLine($"SPOOLED {exporter.SpooledSpans}");
@@ -141,7 +141,7 @@ if (mode == "shutdown")
 
     sw.Stop();
     var stats = provider.Processors[0] is BatchExportProcessor p ? $"processorDropped={p.Dropped}" : string.Empty;
-    Console.WriteLine($"SHUTDOWN ms={sw.ElapsedMilliseconds} bound={provider.ShutdownTimeoutMilliseconds} done={done} spooled={exporter.SpooledSpans} dropped={exporter.DroppedSpans} {stats}");
+    Console.WriteLine($"SHUTDOWN ms={sw.ElapsedMilliseconds} bound={(long)provider.ShutdownTimeout.TotalMilliseconds} done={done} spooled={exporter.SpooledSpans} dropped={exporter.DroppedSpans} {stats}");
 
     // Where every span went does not depend on the machine's speed: on a busy machine the last batch may still be on
     // its way to the spool (or to being dropped) when the bound passes; the final counts are taken once it is.
@@ -157,9 +157,9 @@ if (mode == "shutdown")
     return 0;
 }
 
-bool empty = exporter.ForceFlush(60_000);
+bool empty = exporter.ForceFlush(TimeSpan.FromSeconds(60));
 Console.WriteLine($"DELIVERED {exporter.ExportedSpans} {(empty ? "spool empty" : "spool not empty")}");
-provider.Shutdown(10_000);
+provider.Shutdown(TimeSpan.FromSeconds(10));
 return empty ? 0 : 1;
 
 string Arg(string name, string? fallback = null)

@@ -33,7 +33,7 @@ public class HostingTests
             }
         }
 
-        public override bool ForceFlush(int timeoutMilliseconds)
+        public override bool ForceFlush(TimeSpan timeout)
         {
             lock (_held)
             {
@@ -44,10 +44,10 @@ public class HostingTests
             return true;
         }
 
-        protected override bool OnShutdown(int timeoutMilliseconds)
+        protected override bool OnShutdown(TimeSpan timeout)
         {
             WasShutDown = true;
-            return ForceFlush(timeoutMilliseconds);
+            return ForceFlush(timeout);
         }
     }
 
@@ -83,7 +83,7 @@ public class HostingTests
     public async Task OtelKeysInConfiguration_ConfigureTheProvider()
     {
         var spans = new List<SpanData>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration["OTEL_TRACES_SAMPLER"] = "always_off";
         builder.Configuration["Tracing:ServiceName"] = "configured";
@@ -102,7 +102,7 @@ public class HostingTests
     {
         var spans = new List<SpanData>();
         var options = new Tracing.Sdk.Extensions.Hosting.TracingHostOptions { ShutdownTimeout = TimeSpan.FromMilliseconds(1234) };
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         if (optionsFirst)
@@ -136,7 +136,7 @@ public class HostingTests
     public async Task AddTracing_WritesTheSdksWarnings_ThroughILogger_UnderATracingSdkCategory()
     {
         var logged = new System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new CapturingLoggerProvider(logged));
         builder.WebHost.UseUrls("http://127.0.0.1:0");

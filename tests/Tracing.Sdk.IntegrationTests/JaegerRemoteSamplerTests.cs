@@ -45,7 +45,7 @@ public class JaegerRemoteSamplerTests
         public static async Task<StrategyServer> StartAsync()
         {
             var server = new StrategyServer();
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = TestHosts.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
             var app = builder.Build();
@@ -153,7 +153,7 @@ public class JaegerRemoteSamplerTests
     {
         await using var strategies = await StrategyServer.StartAsync();
         var spans = new List<SpanData>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Configuration["Tracing:ServiceName"] = "orders-api";

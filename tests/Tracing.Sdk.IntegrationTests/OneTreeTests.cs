@@ -51,7 +51,7 @@ public class OneTreeTests
     {
         var spans = new List<SpanData>();
         using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddAspNetCoreInstrumentation().AddInMemoryExporter(spans).Build();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         await using var app = builder.Build();

@@ -31,7 +31,7 @@ public class SamplingTests
         ILoggerProvider? logs = null)
     {
         var spans = new List<SpanData>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (logs is not null)
         {

@@ -19,7 +19,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tracing.Sdk.Exporter.Otlp;
-using Tracing.Sdk.Exporter.Otlp.Tests;
 using Tracing.Sdk.Exporter.Zipkin;
 using Tracing.Sdk.IntegrationTests.Greet;
 using Xunit;
@@ -44,7 +43,7 @@ public class SelfTrafficTests
         await using var jsonReceiver = await OtlpReceiver.StartAsync(grpc: false);
         await using var zipkin = await ZipkinEndpoint.StartAsync();
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1));
         builder.Configuration["Tracing:ServiceName"] = "shop";
@@ -187,7 +186,7 @@ public class SelfTrafficTests
 
         public static async Task<ZipkinEndpoint> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = TestHosts.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
             var app = builder.Build();

@@ -45,7 +45,7 @@ public sealed class TestService : IAsyncDisposable
         bool http2Only = false)
     {
         var spans = new List<SpanData>();
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = TestHosts.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = http2Only ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2));
         builder.Configuration["Tracing:ServiceName"] = name;

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Text;
 using System.Threading.Tasks;
+using Tracing.Sdk.TestSupport;
 
 namespace Tracing.Sdk.Packaging.Tests;
 
@@ -22,6 +23,9 @@ internal static class DotnetCli
         {
             psi.ArgumentList.Add(a);
         }
+
+        // Nor the machine's tracing settings: the apps it builds and runs are configured by the test alone.
+        ChildProcess.RemoveTracingSettings(psi.Environment);
 
         // A nested build must not inherit the outer build's MSBuild or test-platform settings.
         foreach (var key in psi.Environment.Keys)
@@ -53,14 +57,5 @@ internal static class DotnetCli
         return (process.ExitCode, output.ToString());
     }
 
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tracing.Sdk.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("Tracing.Sdk.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot() => Repository.Root;
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -43,7 +44,11 @@ public sealed partial class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="dll"/> with <paramref name="args"/>; a null value in <paramref name="environment"/> removes that variable.</summary>
+    /// <summary>
+    /// Starts <paramref name="dll"/> with <paramref name="args"/>; a null value in <paramref name="environment"/> removes
+    /// that variable. The child does not inherit the machine's tracing settings (see <see cref="RemoveTracingSettings"/>):
+    /// only what the test passes in <paramref name="environment"/> configures it.
+    /// </summary>
     /// <param name="dll">The app's path (see <see cref="BuiltDll"/>).</param>
     /// <param name="args">The command-line arguments.</param>
     /// <param name="environment">Variables to set (or, with a null value, to remove) for the child.</param>
@@ -62,6 +67,7 @@ public sealed partial class ChildProcess : IDisposable
             psi.ArgumentList.Add(a);
         }
 
+        RemoveTracingSettings(psi.Environment);
         foreach (var (name, value) in environment ?? [])
         {
             if (value is null)
@@ -78,6 +84,26 @@ public sealed partial class ChildProcess : IDisposable
     }
 
     /// <summary>
+    /// Removes the variables that configure a tracing SDK (<c>OTEL_*</c>, <c>TRACING_*</c>, and the hosting
+    /// configuration's <c>Tracing__*</c>) from a child's environment, so a test's outcome never depends on how the
+    /// machine running it is configured.
+    /// </summary>
+    /// <param name="environment">A <see cref="ProcessStartInfo.Environment"/> to clean.</param>
+    public static void RemoveTracingSettings(IDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        foreach (string key in environment.Keys.ToList())
+        {
+            if (key.StartsWith("OTEL_", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("TRACING_", StringComparison.OrdinalIgnoreCase)
+                || key.StartsWith("Tracing__", StringComparison.OrdinalIgnoreCase))
+            {
+                environment.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>
     /// The build output of a project of this repository, in the configuration the tests were built in:
     /// <c>&lt;repo&gt;/&lt;projectDirectory&gt;/bin/&lt;configuration&gt;/net10.0/&lt;assemblyName&gt;.dll</c>.
     /// </summary>
@@ -86,13 +112,7 @@ public sealed partial class ChildProcess : IDisposable
     public static string BuiltDll(string projectDirectory, string assemblyName)
     {
         string configuration = typeof(ChildProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tracing.Sdk.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        string dll = Path.Combine(dir!.FullName, projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
+        string dll = Path.Combine(Repository.Root, projectDirectory, "bin", configuration, "net10.0", assemblyName + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException("The app is not built.", dll);
     }
 

@@ -38,6 +38,9 @@ internal sealed class ActivitySourceBridge : IDisposable
 
     private readonly TracerProvider _provider;
     private readonly ActivitySourceFilter _filter;
+
+    // One delegate instance, so the watch can remove exactly what it was given.
+    private readonly Func<string, bool> _isRecorded;
     private readonly ActivityListener _listener;
     private readonly ConcurrentDictionary<ActivitySource, Tracer> _tracers = new();
 
@@ -45,7 +48,8 @@ internal sealed class ActivitySourceBridge : IDisposable
     {
         _provider = provider;
         _filter = new ActivitySourceFilter(sources);
-        UnregisteredSourceWatch.Register(_filter);
+        _isRecorded = _filter.Matches;
+        UnregisteredSourceWatch.Register(_isRecorded);
         ActivitySpans.EnableInterop();
         _listener = new ActivityListener
         {
@@ -59,7 +63,7 @@ internal sealed class ActivitySourceBridge : IDisposable
 
     public void Dispose()
     {
-        UnregisteredSourceWatch.Unregister(_filter);
+        UnregisteredSourceWatch.Unregister(_isRecorded);
         _listener.Dispose();
     }
 

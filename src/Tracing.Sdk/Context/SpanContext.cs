@@ -53,7 +53,7 @@ public readonly struct SpanContext : IEquatable<SpanContext>
     /// Whether the trace is in debug mode: continued from a B3 <c>X-B3-Flags: 1</c> / <c>b3: …-d</c> or Jaeger debug
     /// context (or a local span below one). Exporters whose format has a debug flag (Zipkin's <c>debug</c>) report it.
     /// </summary>
-    public bool IsDebug => Propagation.DebugMarker.IsSet(TraceState);
+    public bool IsDebug => DebugMarker.IsSet(TraceState);
 
     /// <summary>The context with another trace state.</summary>
     /// <param name="traceState">The new trace state.</param>

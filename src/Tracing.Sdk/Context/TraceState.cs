@@ -80,21 +80,7 @@ public sealed class TraceState
     {
         if (_members is null && _header is { } header)
         {
-            // Look the key up in the header itself, so a lookup does not split every member.
-            ReadOnlySpan<char> rest = header;
-            while (!rest.IsEmpty)
-            {
-                int comma = rest.IndexOf(',');
-                var member = comma < 0 ? rest : rest[..comma];
-                if (member.Length > key.Length && member[key.Length] == '=' && member.StartsWith(key, StringComparison.Ordinal))
-                {
-                    return member[(key.Length + 1)..].ToString();
-                }
-
-                rest = comma < 0 ? default : rest[(comma + 1)..];
-            }
-
-            return null;
+            return FindInHeader(header, key, out var value) ? value.ToString() : null;
         }
 
         foreach (var m in MemberArray)
@@ -113,20 +99,7 @@ public sealed class TraceState
     {
         if (_members is null && _header is { } header)
         {
-            ReadOnlySpan<char> rest = header;
-            while (!rest.IsEmpty)
-            {
-                int comma = rest.IndexOf(',');
-                var member = comma < 0 ? rest : rest[..comma];
-                if (member.Length > key.Length && member[key.Length] == '=' && member.StartsWith(key, StringComparison.Ordinal))
-                {
-                    return member[(key.Length + 1)..];
-                }
-
-                rest = comma < 0 ? default : rest[(comma + 1)..];
-            }
-
-            return default;
+            return FindInHeader(header, key, out var value) ? value : default;
         }
 
         foreach (var m in MemberArray)
@@ -138,6 +111,27 @@ public sealed class TraceState
         }
 
         return default;
+    }
+
+    /// <summary>Looks <paramref name="key"/> up in the header text itself, so a lookup does not split every member.</summary>
+    private static bool FindInHeader(ReadOnlySpan<char> header, string key, out ReadOnlySpan<char> value)
+    {
+        ReadOnlySpan<char> rest = header;
+        while (!rest.IsEmpty)
+        {
+            int comma = rest.IndexOf(',');
+            var member = comma < 0 ? rest : rest[..comma];
+            if (member.Length > key.Length && member[key.Length] == '=' && member.StartsWith(key, StringComparison.Ordinal))
+            {
+                value = member[(key.Length + 1)..];
+                return true;
+            }
+
+            rest = comma < 0 ? default : rest[(comma + 1)..];
+        }
+
+        value = default;
+        return false;
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public static class SdkMeter
     /// <summary>The meter's name.</summary>
     public const string Name = "Tracing.Sdk";
 
-    private static readonly Meter s_meter = new(Name, TracerProviderBuilder.SdkVersion);
+    private static readonly Meter s_meter = new(Name, SdkVersion.Current);
     private static readonly Lock s_lock = new();
     private static readonly List<IExportStatsSource> s_processors = [];
 

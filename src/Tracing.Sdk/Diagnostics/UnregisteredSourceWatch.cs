@@ -2,7 +2,6 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
-using Tracing.Sdk.Activities;
 
 namespace Tracing.Sdk.Diagnostics;
 
@@ -17,23 +16,24 @@ namespace Tracing.Sdk.Diagnostics;
 internal static class UnregisteredSourceWatch
 {
     private static readonly object s_lock = new();
-    private static readonly List<ActivitySourceFilter> s_registered = [];
+    private static readonly List<Func<string, bool>> s_registered = [];
     private static readonly ConcurrentDictionary<string, ReportGate> s_gates = new(StringComparer.Ordinal);
     private static ActivityListener? s_listener;
 
-    public static void Register(ActivitySourceFilter filter)
+    /// <summary>Adds a provider's test for the source names it records; pass the same delegate to <see cref="Unregister"/>.</summary>
+    public static void Register(Func<string, bool> isRecorded)
     {
         lock (s_lock)
         {
-            s_registered.Add(filter);
+            s_registered.Add(isRecorded);
         }
     }
 
-    public static void Unregister(ActivitySourceFilter filter)
+    public static void Unregister(Func<string, bool> isRecorded)
     {
         lock (s_lock)
         {
-            s_registered.Remove(filter);
+            s_registered.Remove(isRecorded);
         }
     }
 
@@ -63,9 +63,9 @@ internal static class UnregisteredSourceWatch
     {
         lock (s_lock)
         {
-            foreach (var filter in s_registered)
+            foreach (var isRecorded in s_registered)
             {
-                if (filter.Matches(name))
+                if (isRecorded(name))
                 {
                     return true;
                 }

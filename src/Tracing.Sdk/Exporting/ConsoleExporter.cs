@@ -74,7 +74,7 @@ public sealed class ConsoleExporter : SpanExporter
     }
 
     /// <inheritdoc/>
-    public override bool ForceFlush(int timeoutMilliseconds)
+    public override bool ForceFlush(TimeSpan timeout)
     {
         List<List<SpanData>> all;
         lock (_lock)
@@ -87,7 +87,7 @@ public sealed class ConsoleExporter : SpanExporter
     }
 
     /// <inheritdoc/>
-    public override bool Shutdown(int timeoutMilliseconds) => ForceFlush(timeoutMilliseconds);
+    public override bool Shutdown(TimeSpan timeout) => ForceFlush(timeout);
 
     private List<SpanData> Take(TraceId traceId)
     {

@@ -15,29 +15,29 @@ public abstract class SpanExporter : IDisposable
     public abstract ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Sends anything the exporter itself buffers; true if done within the timeout.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait.</param>
-    public virtual bool ForceFlush(int timeoutMilliseconds) => true;
+    /// <param name="timeout">The most to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    public virtual bool ForceFlush(TimeSpan timeout) => true;
 
     /// <summary>
     /// Called by the processor as its shutdown begins, before it hands over what is still queued. An exporter that
     /// retries or waits must stop doing so in time for the whole shutdown to end within
-    /// <paramref name="timeoutMilliseconds"/> (then keep what it can, for example in a spool, and drop the rest).
+    /// <paramref name="timeout"/> (then keep what it can, for example in a spool, and drop the rest).
     /// </summary>
-    /// <param name="timeoutMilliseconds">The time left for the whole shutdown, or <see cref="Timeout.Infinite"/>.</param>
-    public virtual void BeginShutdown(int timeoutMilliseconds)
+    /// <param name="timeout">The time left for the whole shutdown (not negative), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public virtual void BeginShutdown(TimeSpan timeout)
     {
     }
 
     /// <summary>Releases connections; true if done within the timeout.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait.</param>
-    public virtual bool Shutdown(int timeoutMilliseconds) => true;
+    /// <param name="timeout">The most to wait (not negative), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public virtual bool Shutdown(TimeSpan timeout) => true;
 
     /// <summary>Calls <see cref="BeginShutdown"/>; an exporter's exception never reaches the application.</summary>
-    internal void NotifyShutdownBegins(int timeoutMilliseconds)
+    internal void NotifyShutdownBegins(TimeSpan timeout)
     {
         try
         {
-            BeginShutdown(timeoutMilliseconds);
+            BeginShutdown(timeout);
         }
         catch (Exception ex)
         {

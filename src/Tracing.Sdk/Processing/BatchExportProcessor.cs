@@ -197,7 +197,7 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
     }
 
     /// <inheritdoc/>
-    public override bool ForceFlush(int timeoutMilliseconds)
+    public override bool ForceFlush(TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
         if (_worker.IsStopped)
@@ -205,15 +205,16 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
             return true;
         }
 
-        return _worker.Flush(timeoutMilliseconds) && _exporter.ForceFlush(Deadline.Remaining(timeoutMilliseconds, sw));
+        return _worker.Flush(Deadline.ToMilliseconds(timeout)) && _exporter.ForceFlush(Deadline.Remaining(timeout, sw));
     }
 
     /// <inheritdoc/>
-    protected override bool OnShutdown(int timeoutMilliseconds)
+    protected override bool OnShutdown(TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
+        int timeoutMilliseconds = Deadline.ToMilliseconds(timeout);
         _worker.Exporter.MarkShutdownBegun();
-        _exporter.NotifyShutdownBegins(timeoutMilliseconds);
+        _exporter.NotifyShutdownBegins(timeout);
 
         // Producers that read Stopping == 1 from here on drop their span (counted as shutdown); the barrier makes every
         // producer that read 0 visible as in flight (see Enqueue), and we wait for those to finish their enqueue.
@@ -234,7 +235,7 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
         bool exporterDone = false;
         try
         {
-            exporterDone = _exporter.Shutdown(Deadline.Remaining(timeoutMilliseconds, sw));
+            exporterDone = _exporter.Shutdown(Deadline.Remaining(timeout, sw));
         }
         catch (Exception ex)
         {

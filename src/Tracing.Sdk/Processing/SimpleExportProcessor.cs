@@ -56,12 +56,12 @@ public sealed class SimpleExportProcessor : SpanProcessor
     }
 
     /// <inheritdoc/>
-    public override bool ForceFlush(int timeoutMilliseconds) => _exporter.ForceFlush(timeoutMilliseconds);
+    public override bool ForceFlush(TimeSpan timeout) => _exporter.ForceFlush(timeout);
 
     /// <inheritdoc/>
-    protected override bool OnShutdown(int timeoutMilliseconds)
+    protected override bool OnShutdown(TimeSpan timeout)
     {
-        _exporter.NotifyShutdownBegins(timeoutMilliseconds);
-        return _exporter.Shutdown(timeoutMilliseconds);
+        _exporter.NotifyShutdownBegins(timeout);
+        return _exporter.Shutdown(timeout);
     }
 }

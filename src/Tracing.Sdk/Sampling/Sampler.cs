@@ -44,7 +44,7 @@ public abstract class Sampler
     public static Sampler? FromSettings(Func<string, string?> getSetting, string? serviceName = null)
     {
         ArgumentNullException.ThrowIfNull(getSetting);
-        return Configuration.OtelEnvironment.ReadSampler(getSetting, serviceName);
+        return SamplerSettings.Read(getSetting, serviceName);
     }
 
     /// <summary>Decides for one span.</summary>

@@ -48,10 +48,13 @@ public sealed class TracerProvider : IDisposable
     }
 
     /// <summary>
-    /// The default bound of <see cref="Shutdown()"/> and <see cref="Dispose"/>: 5 000 ms, well inside a container's stop
+    /// The default bound of <see cref="Shutdown()"/> and <see cref="Dispose"/>: 5 seconds, well inside a container's stop
     /// grace period (Docker and Kubernetes give 10 s and 30 s by default) with time left for the application itself.
     /// </summary>
-    public const int DefaultShutdownTimeoutMilliseconds = 5_000;
+    public static TimeSpan DefaultShutdownTimeout { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default bound of <see cref="ForceFlush()"/>: 30 seconds.</summary>
+    public static TimeSpan DefaultForceFlushTimeout { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The resource stamped on every span.</summary>
     public Resource Resource { get; }
@@ -70,9 +73,9 @@ public sealed class TracerProvider : IDisposable
 
     /// <summary>
     /// The most <see cref="Shutdown()"/> and <see cref="Dispose"/> take, whatever the exporters' receivers do; set with
-    /// <see cref="TracerProviderBuilder.SetShutdownTimeout"/>. Default <see cref="DefaultShutdownTimeoutMilliseconds"/>.
+    /// <see cref="TracerProviderBuilder.SetShutdownTimeout"/>. Default <see cref="DefaultShutdownTimeout"/>.
     /// </summary>
-    public int ShutdownTimeoutMilliseconds { get; internal init; } = DefaultShutdownTimeoutMilliseconds;
+    public TimeSpan ShutdownTimeout { get; internal init; } = DefaultShutdownTimeout;
 
     /// <summary>The processors, in the order spans reach them.</summary>
     public IReadOnlyList<SpanProcessor> Processors => _processors;
@@ -157,41 +160,28 @@ public sealed class TracerProvider : IDisposable
         span.Release();
     }
 
-    /// <summary>Exports every span ended before the call; true if all processors finished within the timeout.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait overall; <see cref="Timeout.Infinite"/> waits as long as it takes.</param>
-    public bool ForceFlush(int timeoutMilliseconds = 30_000)
-    {
-        var sw = Stopwatch.StartNew();
-        bool ok = true;
-        foreach (var p in _processors)
-        {
-            try
-            {
-                ok &= p.ForceFlush(Deadline.Remaining(timeoutMilliseconds, sw));
-            }
-            catch (Exception ex)
-            {
-                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(ForceFlush), ex.Message);
-                ok = false;
-            }
-        }
+    /// <summary>Exports every span ended before the call, waiting at most <see cref="DefaultForceFlushTimeout"/>; true if all processors finished in time.</summary>
+    public bool ForceFlush() => ForceFlush(DefaultForceFlushTimeout);
 
-        return ok;
-    }
+    /// <summary>Exports every span ended before the call; true if all processors finished within the timeout.</summary>
+    /// <param name="timeout">The most to wait overall; <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    public bool ForceFlush(TimeSpan timeout)
+        => EachProcessor(nameof(ForceFlush), timeout, Stopwatch.StartNew(), static (p, left) => p.ForceFlush(left));
 
     /// <summary>
-    /// Stops instrumentations, flushes and shuts down every processor within <see cref="ShutdownTimeoutMilliseconds"/>.
+    /// Stops instrumentations, flushes and shuts down every processor within <see cref="ShutdownTimeout"/>.
     /// Spans that cannot be delivered in that time go to the exporter's spool when it has one, and are otherwise dropped
     /// and counted (reason <c>shutdown</c>). Idempotent: only the first call works; later calls return false.
     /// </summary>
-    public bool Shutdown() => Shutdown(ShutdownTimeoutMilliseconds);
+    public bool Shutdown() => Shutdown(ShutdownTimeout);
 
     /// <summary>
     /// Stops instrumentations, flushes and shuts down every processor. Idempotent: only the first call works (and
     /// returns whether it finished in time); later calls return false. Spans started afterwards are not recorded.
     /// </summary>
-    /// <param name="timeoutMilliseconds">The most to wait overall; exporters stop retrying in time to end within it.</param>
-    public bool Shutdown(int timeoutMilliseconds)
+    /// <param name="timeout">The most to wait overall; exporters stop retrying in time to end within it.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    public bool Shutdown(TimeSpan timeout)
     {
         if (Interlocked.Exchange(ref _shutdownStarted, 1) != 0)
         {
@@ -217,16 +207,25 @@ public sealed class TracerProvider : IDisposable
         }
 
         _isShutdown = true;
+        return EachProcessor(nameof(Shutdown), timeout, sw, static (p, left) => p.Shutdown(left));
+    }
+
+    /// <summary>
+    /// Calls <paramref name="call"/> on every processor in turn with what is left of <paramref name="timeout"/>; a
+    /// processor that throws is reported and counts as not done, and the others still run.
+    /// </summary>
+    private bool EachProcessor(string operation, TimeSpan timeout, Stopwatch sw, Func<SpanProcessor, TimeSpan, bool> call)
+    {
         bool ok = true;
         foreach (var p in _processors)
         {
             try
             {
-                ok &= p.Shutdown(Deadline.Remaining(timeoutMilliseconds, sw));
+                ok &= call(p, Deadline.Remaining(timeout, sw));
             }
             catch (Exception ex)
             {
-                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, nameof(Shutdown), ex.Message);
+                SdkEventSource.Log.ProcessorFailed(p.GetType().Name, operation, ex.Message);
                 ok = false;
             }
         }
@@ -234,6 +233,6 @@ public sealed class TracerProvider : IDisposable
         return ok;
     }
 
-    /// <summary>Shuts down within <see cref="ShutdownTimeoutMilliseconds"/> (see <see cref="Shutdown()"/>).</summary>
+    /// <summary>Shuts down within <see cref="ShutdownTimeout"/> (see <see cref="Shutdown()"/>).</summary>
     public void Dispose() => Shutdown();
 }

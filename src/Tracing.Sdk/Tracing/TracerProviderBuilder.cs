@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Reflection;
 using Tracing.Sdk.Configuration;
 using Tracing.Sdk.Processing;
 using Tracing.Sdk.Sampling;
@@ -25,7 +24,7 @@ public sealed class TracerProviderBuilder
     private IdGenerator? _idGenerator;
     private SpanLimits? _limits;
     private ResourceDetectors _detectors = ResourceDetectors.All;
-    private int _shutdownTimeoutMs = TracerProvider.DefaultShutdownTimeoutMilliseconds;
+    private TimeSpan _shutdownTimeout = TracerProvider.DefaultShutdownTimeout;
 
     /// <summary>Creates a builder that reads settings from the process environment.</summary>
     /// <remarks><c>TRACING_SDK_SELF_LOG=stderr</c> there sends the SDK's warnings and errors to stderr from now on (see <see cref="SelfLogListener"/>).</remarks>
@@ -129,14 +128,15 @@ public sealed class TracerProviderBuilder
 
     /// <summary>
     /// Sets the bound of <see cref="TracerProvider.Shutdown()"/> and <see cref="TracerProvider.Dispose"/> (default
-    /// <see cref="TracerProvider.DefaultShutdownTimeoutMilliseconds"/>): exporters stop retrying in time to end within
+    /// <see cref="TracerProvider.DefaultShutdownTimeout"/>): exporters stop retrying in time to end within
     /// it, spool what they can and drop the rest, counted with reason <c>shutdown</c>.
     /// </summary>
-    /// <param name="timeoutMilliseconds">The bound; positive.</param>
-    public TracerProviderBuilder SetShutdownTimeout(int timeoutMilliseconds)
+    /// <param name="timeout">The bound; positive and at most <see cref="int.MaxValue"/> milliseconds.</param>
+    public TracerProviderBuilder SetShutdownTimeout(TimeSpan timeout)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timeoutMilliseconds);
-        _shutdownTimeoutMs = timeoutMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeout, TimeSpan.FromMilliseconds(int.MaxValue));
+        _shutdownTimeout = timeout;
         return this;
     }
 
@@ -149,11 +149,11 @@ public sealed class TracerProviderBuilder
         _ = SdkEventSource.Log.IsEnabled();
         bool disabled = OtelEnvironment.ReadBool(_getSetting, "OTEL_SDK_DISABLED");
         var resource = BuildResource();
-        var sampler = _sampler ?? (disabled ? null : OtelEnvironment.ReadSampler(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
+        var sampler = _sampler ?? (disabled ? null : SamplerSettings.Read(_getSetting, resource.ServiceName)) ?? Sampler.ParentBased(Sampler.AlwaysOn);
         var limits = _limits ?? SpanLimits.FromEnvironment(_getSetting);
         var provider = new TracerProvider(resource, sampler, _idGenerator ?? IdGenerator.Random, limits, [.. _processors], disabled)
         {
-            ShutdownTimeoutMilliseconds = _shutdownTimeoutMs,
+            ShutdownTimeout = _shutdownTimeout,
         };
 
         // A sampler that owns resources (the Jaeger remote sampler's poller) stops with the provider.
@@ -183,7 +183,7 @@ public sealed class TracerProviderBuilder
             new("service.name", DefaultServiceName()),
             new("telemetry.sdk.name", "tracing-sdk"),
             new("telemetry.sdk.language", "dotnet"),
-            new("telemetry.sdk.version", SdkVersion),
+            new("telemetry.sdk.version", Diagnostics.SdkVersion.Current),
         };
 
         // Detected attributes come before every configured source, so any of those overrides them.
@@ -202,9 +202,6 @@ public sealed class TracerProviderBuilder
 
         return new Resource(attributes);
     }
-
-    internal static string SdkVersion { get; } =
-        typeof(TracerProviderBuilder).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
 
     private static string DefaultServiceName()
     {

@@ -71,8 +71,8 @@ public class ProviderTests
     public void Shutdown_IsIdempotent_AndLaterSpansAreNotRecorded()
     {
         var p = new TestPipeline();
-        Assert.True(p.Provider.Shutdown(5000));
-        Assert.False(p.Provider.Shutdown(5000));
+        Assert.True(p.Provider.Shutdown(TimeSpan.FromSeconds(5)));
+        Assert.False(p.Provider.Shutdown(TimeSpan.FromSeconds(5)));
         var span = p.Tracer.StartSpan("after");
         Assert.False(span.IsRecording);
         Assert.True(span.Context.IsValid);
@@ -88,7 +88,7 @@ public class ProviderTests
         var b = new FlushRecorder();
         var instrumentation = new Disposable();
         var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(a).AddProcessor(b).AddInstrumentation(_ => instrumentation).Build();
-        Assert.True(provider.ForceFlush(1000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(1)));
         Assert.Equal(1, a.Flushes);
         Assert.Equal(1, b.Flushes);
         provider.Dispose();
@@ -124,18 +124,60 @@ public class ProviderTests
         Assert.Equal(new[] { "s0", "s1", "s2" }, second.ConvertAll(s => s.Name));
     }
 
+    [Fact]
+    public void Timeouts_ReachProcessorsAsTimeSpans_InfiniteStaysInfinite_AndANegativeOneCountsAsElapsed()
+    {
+        var recorder = new FlushRecorder();
+        var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(recorder).Build();
+
+        Assert.True(provider.ForceFlush(Timeout.InfiniteTimeSpan));
+        Assert.Equal(Timeout.InfiniteTimeSpan, recorder.LastFlushTimeout);
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(-5)));
+        Assert.Equal(TimeSpan.Zero, recorder.LastFlushTimeout);
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
+        Assert.InRange(recorder.LastFlushTimeout, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+
+        Assert.True(provider.Shutdown(TimeSpan.FromMilliseconds(-1234)));
+        Assert.Equal(TimeSpan.Zero, recorder.ShutdownTimeout);
+    }
+
+    [Fact]
+    public void ShutdownTimeout_IsFiveSecondsByDefault_AndSetShutdownTimeoutRejectsNonPositiveBounds()
+    {
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).Build())
+        {
+            Assert.Equal(TimeSpan.FromSeconds(5), provider.ShutdownTimeout);
+            Assert.Equal(TracerProvider.DefaultShutdownTimeout, provider.ShutdownTimeout);
+        }
+
+        using (var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetShutdownTimeout(TimeSpan.FromMilliseconds(1500)).Build())
+        {
+            Assert.Equal(TimeSpan.FromMilliseconds(1500), provider.ShutdownTimeout);
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TracerProviderBuilder().SetShutdownTimeout(TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TracerProviderBuilder().SetShutdownTimeout(Timeout.InfiniteTimeSpan));
+    }
+
     private sealed class FlushRecorder : SpanProcessor
     {
         public int Flushes;
         public bool ShutDown;
+        public TimeSpan LastFlushTimeout;
+        public TimeSpan ShutdownTimeout;
 
-        public override bool ForceFlush(int timeoutMilliseconds)
+        public override bool ForceFlush(TimeSpan timeout)
         {
             Interlocked.Increment(ref Flushes);
+            LastFlushTimeout = timeout;
             return true;
         }
 
-        protected override bool OnShutdown(int timeoutMilliseconds) => ShutDown = true;
+        protected override bool OnShutdown(TimeSpan timeout)
+        {
+            ShutdownTimeout = timeout;
+            return ShutDown = true;
+        }
     }
 
     private sealed class ThrowingProcessor : SpanProcessor

@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Diagnostics;
-using Tracing.Sdk.Configuration;
 using Tracing.Sdk.Sampling;
 using Xunit;
 
@@ -140,7 +139,7 @@ public class SamplerTests
     public void SamplerFromEnvironment_FollowsTheSpecification(string name, string? arg, string expectedPrefix)
     {
         var settings = new Dictionary<string, string?> { ["OTEL_TRACES_SAMPLER"] = name, ["OTEL_TRACES_SAMPLER_ARG"] = arg };
-        var sampler = OtelEnvironment.ReadSampler(k => settings.GetValueOrDefault(k));
+        var sampler = SamplerSettings.Read(k => settings.GetValueOrDefault(k));
         Assert.NotNull(sampler);
         Assert.StartsWith(expectedPrefix, sampler!.Description);
     }

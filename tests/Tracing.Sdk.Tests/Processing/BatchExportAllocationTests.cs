@@ -59,11 +59,11 @@ public class BatchExportAllocationTests
             span.End();
         }
 
-        Assert.True(provider.ForceFlush(30_000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
         for (int round = 0; round < 3; round++)
         {
             Produce(tracer, 10_000);
-            Assert.True(provider.ForceFlush(30_000));
+            Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -71,7 +71,7 @@ public class BatchExportAllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        Assert.True(provider.ForceFlush(30_000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
         Assert.Equal(processor.GetStats().Received, processor.Exported + processor.Dropped);
     }
 

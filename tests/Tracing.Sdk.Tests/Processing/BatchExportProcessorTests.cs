@@ -66,7 +66,7 @@ public class BatchExportProcessorTests
             }
         });
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(Threads * PerThread, exporter.Spans);
         Assert.Equal(Threads * PerThread, exporter.Seen.Count);
         Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
@@ -92,7 +92,7 @@ public class BatchExportProcessorTests
 
         // One span first, so the exporter thread is parked inside Export holding one batch.
         tracer.StartSpan("first").End();
-        processor.ForceFlush(0); // only wakes the exporter thread
+        processor.ForceFlush(TimeSpan.Zero); // only wakes the exporter thread
         Assert.True(exporter.Entered.Wait(Generous));
 
         RunThreads(Threads, _ =>
@@ -110,7 +110,7 @@ public class BatchExportProcessorTests
         Assert.True(blocked.DroppedQueueFull >= (Threads * PerThread) - QueueSize, $"dropped {blocked.DroppedQueueFull}");
 
         exporter.Gate.Set();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         var stats = processor.GetStats();
         Assert.Equal(exporter.Spans, processor.Exported);
         Assert.Equal(1 + (Threads * PerThread), processor.Exported + processor.Dropped);
@@ -160,7 +160,7 @@ public class BatchExportProcessorTests
                     span.End();
                 }
 
-                Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+                Assert.True(processor.ForceFlush(Generous));
                 Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
             }
         }
@@ -173,7 +173,7 @@ public class BatchExportProcessorTests
             }
         }
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(provider.Shutdown(Generous));
         Assert.Equal(0, processor.Dropped);
         Assert.Equal(exporter.Spans, processor.Exported);
         Assert.All(exporter.Seen.Values, n => Assert.Equal(1, n));
@@ -213,12 +213,12 @@ public class BatchExportProcessorTests
             // The first flush starts the exports (a producer's wake-up may come before its spans are published, and the
             // scheduled delay is a minute); once it returns, the refills keep a full batch queued, so the worker now runs
             // full batches — wait until it has exported more, then ask again: the second flush must be answered too.
-            Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(processor.ForceFlush(Generous));
             Assert.All(mine, id => Assert.True(exporter.Seen.ContainsKey(id)));
             long calls = exporter.Calls;
             Assert.True(SpinWait.SpinUntil(() => exporter.Calls >= calls + 3, Generous));
-            Assert.True(processor.ForceFlush((int)Generous.TotalMilliseconds));
-            Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+            Assert.True(processor.ForceFlush(Generous));
+            Assert.True(provider.Shutdown(Generous));
         }
         finally
         {
@@ -296,7 +296,7 @@ public class BatchExportProcessorTests
             Thread.Yield();
         }
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(provider.Shutdown(Generous));
         foreach (var p in producers)
         {
             Assert.True(p.Join(Generous));
@@ -320,10 +320,10 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
         tracer.StartSpan("before").End();
 
-        Assert.True(provider.Shutdown((int)Generous.TotalMilliseconds));
-        Assert.False(provider.Shutdown((int)Generous.TotalMilliseconds));
-        Assert.False(processor.Shutdown(1000));
-        Assert.True(processor.ForceFlush(1000));
+        Assert.True(provider.Shutdown(Generous));
+        Assert.False(provider.Shutdown(Generous));
+        Assert.False(processor.Shutdown(TimeSpan.FromSeconds(1)));
+        Assert.True(processor.ForceFlush(TimeSpan.FromSeconds(1)));
         tracer.StartSpan("after").End();
 
         Assert.Equal(1, exporter.Spans);
@@ -342,7 +342,7 @@ public class BatchExportProcessorTests
         using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).AddProcessor(sink).AddProcessor(processor).Build();
         var tracer = provider.GetTracer("test");
         var span = tracer.StartSpan("late");
-        Assert.True(processor.Shutdown((int)Generous.TotalMilliseconds));
+        Assert.True(processor.Shutdown(Generous));
         span.End();
 
         Assert.Equal(1, processor.GetStats().DroppedShutdown);
@@ -358,9 +358,9 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
 
         tracer.StartSpan("lost").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         tracer.StartSpan("kept").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
 
         var stats = processor.GetStats();
         Assert.Equal(1, exporter.Spans);
@@ -379,10 +379,10 @@ public class BatchExportProcessorTests
         var tracer = provider.GetTracer("test");
 
         tracer.StartSpan("slow").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.True(exporter.Cancelled.Wait(Generous));
         tracer.StartSpan("next").End();
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
 
         // Whether the exporter returned within the grace period or was abandoned (a very slow machine), its batch is
         // counted once as failed and the pipeline goes on.
@@ -403,7 +403,7 @@ public class BatchExportProcessorTests
         {
             var tracer = provider.GetTracer("test");
             tracer.StartSpan("hung").End();
-            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(provider.ForceFlush(Generous));
             Assert.True(exporter.Entered.Wait(Generous));
             Assert.True(exporter.TokenCancelled.Wait(Generous));
 
@@ -413,7 +413,7 @@ public class BatchExportProcessorTests
                 tracer.StartSpan("after").End();
             }
 
-            Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+            Assert.True(provider.ForceFlush(Generous));
             var stats = processor.GetStats();
             Assert.Equal(1000, exporter.Spans);
             Assert.Equal(1000, stats.Exported);
@@ -427,7 +427,7 @@ public class BatchExportProcessorTests
         finally
         {
             exporter.Release();
-            provider.Shutdown((int)Generous.TotalMilliseconds);
+            provider.Shutdown(Generous);
         }
     }
 
@@ -442,7 +442,7 @@ public class BatchExportProcessorTests
         Assert.True(span.IsRecording);
         span.End();
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(0, exporter.Spans);
         Assert.Equal(0, processor.GetStats().Received);
     }
@@ -464,7 +464,7 @@ public class BatchExportProcessorTests
         worker.Start();
         Assert.True(worker.Join(Generous));
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(10, exporter.Spans);
         Assert.Equal(0, processor.RingCount);
         var stats = processor.GetStats();
@@ -508,7 +508,7 @@ public class BatchExportProcessorTests
             tracer.StartSpan("op").End();
         }
 
-        Assert.True(provider.ForceFlush((int)Generous.TotalMilliseconds));
+        Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(500, a.Spans);
         Assert.Equal(500, b.Spans);
         Assert.Equal(a.Seen.Keys.OrderBy(k => k.ToString()), b.Seen.Keys.OrderBy(k => k.ToString()));

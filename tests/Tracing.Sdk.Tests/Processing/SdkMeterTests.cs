@@ -66,13 +66,13 @@ public class SdkMeterTests
             tracer.StartSpan("failed").End();
         }
 
-        Assert.True(provider.ForceFlush(30_000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
         for (int i = 0; i < 5; i++)
         {
             tracer.StartSpan("exported").End();
         }
 
-        Assert.True(provider.ForceFlush(30_000));
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(30)));
 
         // A full queue: the exporter is held while 100 spans end into a queue of 4.
         var gated = new GatedExporter();
@@ -85,7 +85,7 @@ public class SdkMeterTests
         }
 
         gated.Gate.Set();
-        Assert.True(fullProvider.ForceFlush(30_000));
+        Assert.True(fullProvider.ForceFlush(TimeSpan.FromSeconds(30)));
 
         SdkMeter.AddExportRetries(3);
         var after = readings.Collect();

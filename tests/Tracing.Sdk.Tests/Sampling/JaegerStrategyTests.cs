@@ -77,13 +77,13 @@ public class JaegerStrategyTests
     [Fact]
     public void SamplerArgument_IsParsed_AndInvalidItemsKeepTheirDefaults()
     {
-        var options = Configuration.OtelEnvironment.JaegerOptions("endpoint=http://agent:5778,pollingIntervalMs=5000,initialSamplingRate=0.25", "svc");
+        var options = SamplerSettings.JaegerOptions("endpoint=http://agent:5778,pollingIntervalMs=5000,initialSamplingRate=0.25", "svc");
         Assert.Equal(new System.Uri("http://agent:5778"), options.Endpoint);
         Assert.Equal(System.TimeSpan.FromSeconds(5), options.PollingInterval);
         Assert.Equal(0.25, options.InitialSamplingRate);
         Assert.Equal("svc", options.ServiceName);
 
-        var bad = Configuration.OtelEnvironment.JaegerOptions("endpoint=ftp://x,pollingIntervalMs=-1,initialSamplingRate=2,what=ever,", null);
+        var bad = SamplerSettings.JaegerOptions("endpoint=ftp://x,pollingIntervalMs=-1,initialSamplingRate=2,what=ever,", null);
         Assert.Equal(new System.Uri("http://localhost:5778"), bad.Endpoint);
         Assert.Equal(System.TimeSpan.FromSeconds(60), bad.PollingInterval);
         Assert.Equal(0.001, bad.InitialSamplingRate);

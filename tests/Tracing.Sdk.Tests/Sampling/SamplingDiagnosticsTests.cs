@@ -5,6 +5,7 @@ using System.Linq;
 using Tracing.Sdk.Diagnostics;
 using Tracing.Sdk.Sampling;
 using Tracing.Sdk.TestSupport;
+using EventLog = Tracing.Sdk.TestSupport.EventLog;
 using Xunit;
 
 namespace Tracing.Sdk.Tests.Sampling;

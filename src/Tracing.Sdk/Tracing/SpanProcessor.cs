@@ -44,23 +44,23 @@ public abstract class SpanProcessor : IDisposable
     }
 
     /// <summary>Exports everything ended so far; true if done within the timeout.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait; <see cref="System.Threading.Timeout.Infinite"/> waits as long as it takes.</param>
-    public virtual bool ForceFlush(int timeoutMilliseconds) => true;
+    /// <param name="timeout">The most to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    public virtual bool ForceFlush(TimeSpan timeout) => true;
 
     /// <summary>Flushes and stops; true if done within the timeout. Called once.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait.</param>
-    protected virtual bool OnShutdown(int timeoutMilliseconds) => true;
+    /// <param name="timeout">The most to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> or non-negative.</param>
+    protected virtual bool OnShutdown(TimeSpan timeout) => true;
 
     /// <summary>Flushes and stops, once; later calls return false.</summary>
-    /// <param name="timeoutMilliseconds">The most to wait.</param>
-    public bool Shutdown(int timeoutMilliseconds)
+    /// <param name="timeout">The most to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> waits as long as it takes.</param>
+    public bool Shutdown(TimeSpan timeout)
     {
         if (System.Threading.Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return false;
         }
 
-        return OnShutdown(timeoutMilliseconds);
+        return OnShutdown(timeout < TimeSpan.Zero && timeout != System.Threading.Timeout.InfiniteTimeSpan ? TimeSpan.Zero : timeout);
     }
 
     /// <summary>Shuts down with a 5-second timeout.</summary>
@@ -76,7 +76,7 @@ public abstract class SpanProcessor : IDisposable
     {
         if (disposing)
         {
-            Shutdown(5000);
+            Shutdown(TracerProvider.DefaultShutdownTimeout);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System;
 
-namespace Tracing.Sdk.Activities;
+namespace Tracing.Sdk.Sampling;
 
 /// <summary>Matches ActivitySource names against names and wildcard patterns (<c>*</c> = any run of characters), ignoring case.</summary>
 internal sealed class ActivitySourceFilter

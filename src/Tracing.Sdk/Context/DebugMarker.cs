@@ -1,6 +1,6 @@
 using System;
 
-namespace Tracing.Sdk.Propagation;
+namespace Tracing.Sdk;
 
 /// <summary>
 /// Carries the B3 / Jaeger "debug" decision (force-sample and propagate as debug) inside the process.
