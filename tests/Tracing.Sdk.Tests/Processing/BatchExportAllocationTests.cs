@@ -76,6 +76,41 @@ public class BatchExportAllocationTests
     }
 
     [Fact]
+    public void ExportedSpans_DoNotKeepTheirValuesAlive_WhileTheirRecordWaitsInThePool()
+    {
+        var processor = new BatchExportProcessor(new DiscardingExporter());
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOn).AddProcessor(processor).Build();
+        var tracer = provider.GetTracer("pool");
+        var (name, value, description, eventName) = EndASpanWithFreshStrings(tracer);
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(60)));
+        Assert.Equal(1, processor.Exported);
+
+        // The record is back in this thread's pool, not rented again: nothing the span referenced may be kept by it.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(name.IsAlive, "span name");
+        Assert.False(value.IsAlive, "attribute value");
+        Assert.False(description.IsAlive, "status description");
+        Assert.False(eventName.IsAlive, "event name");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Name, WeakReference Value, WeakReference Description, WeakReference EventName) EndASpanWithFreshStrings(Tracer tracer)
+    {
+        string name = new('n', 40);
+        string value = new('v', 40);
+        string description = new('d', 40);
+        string eventName = new('e', 40);
+        var span = tracer.StartSpan(name);
+        span.SetAttribute("fresh", value);
+        span.AddEvent(eventName);
+        span.SetStatus(new SpanStatus(StatusCode.Error, description));
+        span.End();
+        return (new(name), new(value), new(description), new(eventName));
+    }
+
+    [Fact]
     public void UnsampledSpans_AllocateNothing()
     {
         using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOff).AddProcessor(new BatchExportProcessor(new DiscardingExporter())).Build();
