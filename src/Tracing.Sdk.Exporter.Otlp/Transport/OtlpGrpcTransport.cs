@@ -35,7 +35,6 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     private readonly Uri _uri;
     private readonly bool _gzip;
     private readonly byte[] _prefix = new byte[5];
-    private CancellationTokenSource _timeout = new();
 
     public OtlpGrpcTransport(OtlpExporterOptions options, Uri endpoint)
     {
@@ -66,67 +65,36 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
-    public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override SendResult SendOnce(ExportBuffer request, CancellationToken token)
     {
-        // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
-        using var suppressed = SuppressInstrumentationScope.Begin();
-
-        // One timeout source, reused: exports never overlap (the exporter sends under its lock).
-        if (!_timeout.TryReset())
+        // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
+        using var message = new HttpRequestMessage(HttpMethod.Post, _uri)
         {
-            _timeout.Dispose();
-            _timeout = new CancellationTokenSource();
-        }
-
-        var token = _timeout.Token;
-        using var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _timeout)
-            : default;
-        _timeout.CancelAfter(timeout);
-        try
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new GrpcMessageContent(request, _prefix, _gzip),
+        };
+        var task = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
+        if (!task.IsCompleted)
         {
-            // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
-            using var message = new HttpRequestMessage(HttpMethod.Post, _uri)
+            // Wait with the token ourselves: a cancellation (the export timeout, or shutdown's deadline) then ends
+            // the wait on the cancelling thread at once, without waiting for the call's own continuations to run
+            // on a busy thread pool; the abandoned call ends by itself (its token is cancelled).
+            try
             {
-                Version = HttpVersion.Version20,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                Content = new GrpcMessageContent(request, _prefix, _gzip),
-            };
-            var task = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
-            if (!task.IsCompleted)
-            {
-                // Wait with the token ourselves: a cancellation (the export timeout, or shutdown's deadline) then ends
-                // the wait on the cancelling thread at once, without waiting for the call's own continuations to run
-                // on a busy thread pool; the abandoned call ends by itself (its token is cancelled).
-                try
-                {
-                    task.Wait(token);
-                }
-                catch (AggregateException)
-                {
-                    // Rethrown unwrapped by GetResult below.
-                }
+                task.Wait(token);
             }
+            catch (AggregateException)
+            {
+                // Rethrown unwrapped by GetResult below.
+            }
+        }
 
-            using var response = task.GetAwaiter().GetResult();
-            return ReadResult(response);
-        }
-        catch (Exception ex)
-        {
-            // Connection failures and timeouts: the same classification as every HTTP exporter's.
-            return HttpFailure.Classify(ex, cancellationToken);
-        }
-        finally
-        {
-            _timeout.CancelAfter(Timeout.Infinite);
-        }
+        using var response = task.GetAwaiter().GetResult();
+        return ReadResult(response);
     }
 
-    public override void Dispose()
-    {
-        _client.Dispose();
-        _timeout.Dispose();
-    }
+    protected override void DisposeClient() => _client.Dispose();
 
     /// <summary>Classifies a gRPC status the way the OTLP specification asks (transient codes are retried).</summary>
     /// <param name="code">The <c>grpc-status</c> code.</param>

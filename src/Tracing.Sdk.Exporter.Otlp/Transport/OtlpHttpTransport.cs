@@ -19,7 +19,6 @@ internal sealed class OtlpHttpTransport : OtlpTransport
     private readonly HttpClient _client;
     private readonly bool _json;
     private readonly bool _gzip;
-    private CancellationTokenSource _timeout = new();
 
     public OtlpHttpTransport(OtlpExporterOptions options, Uri endpoint, bool json)
     {
@@ -35,51 +34,21 @@ internal sealed class OtlpHttpTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
-    public override SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
+    protected override SendResult SendOnce(ExportBuffer request, CancellationToken token)
     {
-        // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
-        using var suppressed = SuppressInstrumentationScope.Begin();
-
-        // One timeout source, reused: exports never overlap (the exporter sends under its lock).
-        if (!_timeout.TryReset())
+        // Synchronous Send: the export thread waits anyway, and HTTP/1.1 needs no thread-pool hop that way.
+        using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
+        using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, token);
+        if (response.IsSuccessStatusCode)
         {
-            _timeout.Dispose();
-            _timeout = new CancellationTokenSource();
+            var (rejected, text) = ReadPartialSuccess(response, token);
+            return SendResult.Success(rejected, text);
         }
 
-        var token = _timeout.Token;
-        using var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _timeout)
-            : default;
-        _timeout.CancelAfter(timeout);
-        try
-        {
-            // Synchronous Send: the export thread waits anyway, and HTTP/1.1 needs no thread-pool hop that way.
-            using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
-            using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, token);
-            if (response.IsSuccessStatusCode)
-            {
-                var (rejected, text) = ReadPartialSuccess(response, token);
-                return SendResult.Success(rejected, text);
-            }
-
-            return HttpFailure.Classify(response);
-        }
-        catch (Exception ex)
-        {
-            return HttpFailure.Classify(ex, cancellationToken);
-        }
-        finally
-        {
-            _timeout.CancelAfter(Timeout.Infinite);
-        }
+        return HttpFailure.Classify(response);
     }
 
-    public override void Dispose()
-    {
-        _client.Dispose();
-        _timeout.Dispose();
-    }
+    protected override void DisposeClient() => _client.Dispose();
 
     private HttpContent CreateContent(ExportBuffer request)
     {
