@@ -203,15 +203,9 @@ public static class OtlpEndToEnd
             bad[sdk] = 0;
         }
 
-        // Up from the start rate while an SDK passes; down from it for an SDK that failed there.
-        for (long rate = start; rate <= 4_000_000; rate *= 2)
+        // One trial per SDK at this rate, remembering the highest rate it passed and the lowest it failed.
+        void RunTrials(string[] running, long rate)
         {
-            var running = Array.FindAll(sdks, sdk => bad[sdk] == 0 && (rate == start || good[sdk] > 0));
-            if (running.Length == 0)
-            {
-                break;
-            }
-
             foreach (var sdk in running)
             {
                 if (Trial(sdk, protocol, rate, seconds, target))
@@ -225,6 +219,18 @@ public static class OtlpEndToEnd
             }
         }
 
+        // Up from the start rate while an SDK passes; down from it for an SDK that failed there.
+        for (long rate = start; rate <= 4_000_000; rate *= 2)
+        {
+            var running = Array.FindAll(sdks, sdk => bad[sdk] == 0 && (rate == start || good[sdk] > 0));
+            if (running.Length == 0)
+            {
+                break;
+            }
+
+            RunTrials(running, rate);
+        }
+
         for (long rate = start / 2; rate >= 500; rate /= 2)
         {
             var running = Array.FindAll(sdks, sdk => good[sdk] == 0);
@@ -233,17 +239,7 @@ public static class OtlpEndToEnd
                 break;
             }
 
-            foreach (var sdk in running)
-            {
-                if (Trial(sdk, protocol, rate, seconds, target))
-                {
-                    good[sdk] = rate;
-                }
-                else
-                {
-                    bad[sdk] = rate;
-                }
-            }
+            RunTrials(running, rate);
         }
 
         // One bisection step between the last good and the first bad rate.
