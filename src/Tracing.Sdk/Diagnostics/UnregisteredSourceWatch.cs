@@ -75,8 +75,29 @@ internal static class UnregisteredSourceWatch
         return false;
     }
 
+    // The platform's own sources — System.*, Microsoft.* and the runtime's networking sources under Experimental.* — are
+    // added with AddSource by those who want them; naming them once a minute would be noise in every application (an
+    // ASP.NET Core app with HttpClient instrumentation starts Experimental.System.Net.Http.Connections and
+    // Experimental.System.Net.Sockets Activities on its first outgoing request).
+    private static readonly string[] s_platformPrefixes = ["System.", "Microsoft.", "Experimental.System.", "Experimental.Microsoft."];
+
     private static bool IsCandidate(string name)
-        => name.Length > 0 && !name.StartsWith("System.", StringComparison.Ordinal) && !name.StartsWith("Microsoft.", StringComparison.Ordinal);
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var prefix in s_platformPrefixes)
+        {
+            if (name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private static ActivitySamplingResult Observe(ActivitySource source)
     {

@@ -35,6 +35,27 @@ public class SamplingDiagnosticsTests
         Assert.Contains("AddSource", reports[0].Message);
     }
 
+    [Theory]
+    [InlineData("System.Acme.")]
+    [InlineData("Microsoft.Acme.")]
+    [InlineData("Experimental.System.Net.Acme.")]
+    [InlineData("Experimental.Microsoft.Acme.")]
+    public void ThePlatformsOwnSources_AreNotReported(string prefix)
+    {
+        using var listener = new EventLog("Tracing-Sdk", EventLevel.Informational);
+        string name = prefix + Guid.NewGuid().ToString("N");
+        using var source = new ActivitySource(name);
+        using var pipeline = new TestPipeline(b => b.AddSource("Some.Other.Library"));
+        Assert.Null(source.StartActivity("work"));
+
+        // A source of the application's own, started after it, is reported: the watch was listening.
+        string own = "Acme.Platform." + Guid.NewGuid().ToString("N");
+        using var ownSource = new ActivitySource(own);
+        Assert.Null(ownSource.StartActivity("work"));
+        Assert.Contains(listener.Events, e => e.EventId == 60 && (string?)e.Payload![0] == own);
+        Assert.DoesNotContain(listener.Events, e => e.EventId == 60 && (string?)e.Payload![0] == name);
+    }
+
     [Fact]
     public void ARegisteredSource_IsNotReported()
     {
