@@ -55,16 +55,33 @@ internal sealed class ExportBuffer : IBufferWriter<byte>, IDisposable
         _length = 0;
     }
 
-    private void Ensure(int sizeHint)
+    /// <summary>
+    /// Makes room for <paramref name="count"/> bytes after the first <paramref name="written"/>, which a writer filled
+    /// through the span <see cref="Reset"/> returned and has not advanced yet; returns the whole (possibly new) array.
+    /// </summary>
+    public Span<byte> Grow(int written, int count)
     {
-        int needed = _length + Math.Max(sizeHint, 256);
+        Resize(written, (long)written + count);
+        return _array;
+    }
+
+    private void Ensure(int sizeHint) => Resize(_length, (long)_length + Math.Max(sizeHint, 256));
+
+    // Long arithmetic: a hostile size must fail here, cleanly, rather than wrap around and pass the check.
+    private void Resize(int keep, long needed)
+    {
         if (needed <= _array.Length)
         {
             return;
         }
 
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _array.Length * 2));
-        _array.AsSpan(0, _length).CopyTo(bigger);
+        if (needed > System.Array.MaxLength)
+        {
+            throw new InvalidOperationException($"An export request cannot exceed {System.Array.MaxLength} bytes.");
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(System.Array.MaxLength, Math.Max(needed, 2L * _array.Length)));
+        _array.AsSpan(0, keep).CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(_array);
         _array = bigger;
     }

@@ -40,9 +40,22 @@ internal sealed class SpanGrouping
             _order = new int[spans.Length];
         }
 
+        // Spans of one resource and scope usually come in runs: a span with the previous span's resource and scope
+        // (the same objects) takes its group without a search.
+        Resource? lastResource = null;
+        InstrumentationScope? lastScope = null;
+        int lastGroup = -1;
         for (int i = 0; i < spans.Length; i++)
         {
-            _groupOfSpan[i] = GroupOf(spans[i]);
+            var span = spans[i];
+            if (!ReferenceEquals(span.Resource, lastResource) || !ReferenceEquals(span.Scope, lastScope))
+            {
+                lastResource = span.Resource;
+                lastScope = span.Scope;
+                lastGroup = GroupOf(span);
+            }
+
+            _groupOfSpan[i] = lastGroup;
         }
 
         // Counting sort by group keeps batch order within a group.
