@@ -50,8 +50,7 @@ internal sealed class RingRegistry
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public SpanRing ForThread(ProducerThread thread)
     {
-        var ring = thread.LastRing;
-        return ring is not null && ReferenceEquals(ring.Registry, this) ? ring : FindOrRegister(thread);
+        return thread.LastRing is SpanRing ring && ReferenceEquals(ring.Registry, this) ? ring : FindOrRegister(thread);
     }
 
     /// <summary>Shutdown: no new span can reach a ring any more; threads may forget this registry's rings.</summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
 using Tracing.Sdk.Diagnostics;
-using Tracing.Sdk.Processing;
 
 namespace Tracing.Sdk;
 
@@ -43,9 +42,11 @@ internal sealed class ProducerThread
     public SpanDataPool Pool { get; }
 
     /// <summary>
-    /// The ring this thread last enqueued into (<see cref="RingRegistry"/>'s cache: valid while its registry matches).
+    /// The batch processor's ring this thread last enqueued into: its <c>RingRegistry</c>'s cache, valid while the ring's
+    /// registry is the one asking. Typed <see cref="object"/> because the core folders keep Tracing free of Processing;
+    /// the registry's type test of a sealed class is one compare.
     /// </summary>
-    public SpanRing? LastRing { get; set; }
+    public object? LastRing { get; set; }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static ProducerThread Create() => t_current = new ProducerThread();
