@@ -44,6 +44,7 @@ public static class CpuTimeCommand
             ("Sampled span, 3 attributes", () => OTelSpan(sampled), () => OurSpan(sampled)),
             ("Unsampled span, 3 attributes", () => OTelSpan(unsampled), () => OurSpan(unsampled)),
             ("Active span + scope", () => { using var a = sampled.Source.StartActivity("active"); }, () => { using var s = sampled.Tracer.StartActiveSpan("active"); }),
+            ("W3C extract + inject, no tracestate", W3C.OTel, W3C.Ours),
         };
 
         var results = scenarios.Select(_ => (OTel: new List<double>(), Ours: new List<double>())).ToArray();
@@ -86,6 +87,32 @@ public static class CpuTimeCommand
 
         Console.WriteLine(FormattableString.Invariant($"| AsyncLocal set + restore (reference) | | {Median(asyncLocal):F1} ns | | {asyncLocal.Min():F1} ns | |"));
         return 0;
+    }
+
+    /// <summary>The <c>InjectExtract</c> case of <see cref="PropagationW3CBenchmarks"/> (no tracestate), same carriers.</summary>
+    private static class W3C
+    {
+        private const string TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        private static readonly Func<Dictionary<string, string>, string, string?> s_get = static (c, k) => c.TryGetValue(k, out var v) ? v : null;
+        private static readonly Func<Dictionary<string, string[]>, string, IEnumerable<string>?> s_otelGet = static (c, k) => c.TryGetValue(k, out var v) ? v : null;
+        private static readonly Action<Dictionary<string, string>, string, string> s_set = static (c, k, v) => c[k] = v;
+        private static readonly OpenTelemetry.Context.Propagation.TraceContextPropagator s_otel = new();
+        private static readonly Dictionary<string, string> s_in = new() { ["traceparent"] = TraceParent };
+        private static readonly Dictionary<string, string[]> s_otelIn = new() { ["traceparent"] = [TraceParent] };
+        private static readonly Dictionary<string, string> s_out = [];
+        private static readonly Dictionary<string, string> s_otelOut = [];
+
+        public static void OTel()
+        {
+            var ctx = s_otel.Extract(default, s_otelIn, s_otelGet);
+            s_otel.Inject(ctx, s_otelOut, s_set);
+        }
+
+        public static void Ours()
+        {
+            var ctx = Propagation.TraceContextPropagator.Instance.Extract(default, s_in, s_get);
+            Propagation.TraceContextPropagator.Instance.Inject(ctx, s_out, s_set);
+        }
     }
 
     private static void OTelSpan(Pipelines p)

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Tracing.Sdk;
 
@@ -135,12 +136,31 @@ internal static class Hex
         return true;
     }
 
-    /// <summary>Writes <paramref name="value"/> as 16 lower-case hex digits with the runtime's vectorized routine.</summary>
+    /// <summary>
+    /// Writes <paramref name="value"/> as 16 lower-case hex digits. On x64 in a few vector instructions: the 16 nibbles
+    /// are spread over 16 byte lanes, mapped to digits by one table shuffle and widened to chars; measured with the
+    /// traceparent injection, it is cheaper than the runtime's span-based routine, whose checks and call cost more than
+    /// the encoding of 8 bytes.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WriteLower(ulong value, Span<char> destination)
     {
-        Span<byte> bytes = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, value);
-        Convert.TryToHexStringLower(bytes, destination, out _);
+        if (Ssse3.IsSupported && destination.Length >= 16)
+        {
+            // Most significant byte first, in lane 0, as it is written.
+            var bytes = Vector128.CreateScalarUnsafe(BinaryPrimitives.ReverseEndianness(value)).AsByte();
+            var mask = Vector128.Create((byte)0x0F);
+            var high = Vector128.ShiftRightLogical(bytes.AsUInt16(), 4).AsByte() & mask;
+            var nibbles = Sse2.UnpackLow(high, bytes & mask);
+            var digits = Ssse3.Shuffle(Vector128.Create((byte)'0', (byte)'1', (byte)'2', (byte)'3', (byte)'4', (byte)'5', (byte)'6', (byte)'7', (byte)'8', (byte)'9', (byte)'a', (byte)'b', (byte)'c', (byte)'d', (byte)'e', (byte)'f'), nibbles);
+            ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(destination));
+            Vector128.WidenLower(digits).StoreUnsafe(ref first);
+            Vector128.WidenUpper(digits).StoreUnsafe(ref first, 8);
+            return;
+        }
+
+        Span<byte> bytes8 = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(bytes8, value);
+        Convert.TryToHexStringLower(bytes8, destination, out _);
     }
 }

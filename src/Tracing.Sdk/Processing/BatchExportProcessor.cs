@@ -115,11 +115,11 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
 
         // Another processor shares the record: take our own reference, which the exporter thread releases.
         span.Retain();
-        Enqueue(span);
+        Enqueue(span, ProducerThread.Current);
     }
 
     /// <inheritdoc/>
-    internal override void OnEndOwned(SpanData span)
+    internal override void OnEndOwned(SpanData span, ProducerThread thread)
     {
         if (!span.Context.IsSampled)
         {
@@ -127,14 +127,14 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
             return;
         }
 
-        Enqueue(span);
+        Enqueue(span, thread);
     }
 
     /// <summary>Takes over one reference to <paramref name="span"/>: queues it, or releases it and counts the drop.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Enqueue(SpanData span)
+    private void Enqueue(SpanData span, ProducerThread thread)
     {
-        var ring = _rings.ForCurrentThread();
+        var ring = _rings.ForThread(thread);
 
         // Shutdown handshake (a Dekker pair made cheap for this side): mark in-flight, then read the stop flag.
         // Shutdown sets the flag, runs a process-wide memory barrier, then waits for every ring's in-flight flag to

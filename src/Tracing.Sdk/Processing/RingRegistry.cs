@@ -16,15 +16,13 @@ namespace Tracing.Sdk.Processing;
 /// exporter thread unregistering dead rings), never mutated, so the exporter thread reads it without a lock.</item>
 /// <item>A ring leaves the array only when its owner is dead and it is empty; its totals then move into the retired
 /// counters and its unspent credits back to the budget, both under the lock, so <see cref="Totals"/> stays exact.</item>
-/// <item>A thread finds its ring through thread-static caches that hold rings of live registries only, pruned whenever
-/// the thread registers a new ring, so a long-lived thread does not keep closed processors alive.</item>
+/// <item>A thread finds its ring through its <see cref="ProducerThread.LastRing"/> (checked against the registry) and a
+/// thread-static list that holds rings of live registries only, pruned whenever the thread registers a new ring, so a
+/// long-lived thread keeps at most its last closed processor alive.</item>
 /// </list>
 /// </remarks>
 internal sealed class RingRegistry
 {
-    [ThreadStatic]
-    private static SpanRing? t_lastRing;
-
     [ThreadStatic]
     private static SpanRing[]? t_rings;
 
@@ -48,11 +46,11 @@ internal sealed class RingRegistry
     public int Count => _rings.Length;
 
     /// <summary>Producer: the calling thread's ring, registered on first use.</summary>
+    /// <param name="thread">The calling thread's state (its <see cref="ProducerThread.LastRing"/> is the fast path).</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SpanRing ForCurrentThread()
+    public SpanRing ForThread(ProducerThread thread)
     {
-        var ring = t_lastRing;
-        return ring is not null && ReferenceEquals(ring.Registry, this) ? ring : FindOrRegister();
+        return thread.LastRing is SpanRing ring && ReferenceEquals(ring.Registry, this) ? ring : FindOrRegister(thread);
     }
 
     /// <summary>Shutdown: no new span can reach a ring any more; threads may forget this registry's rings.</summary>
@@ -184,7 +182,7 @@ internal sealed class RingRegistry
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private SpanRing FindOrRegister()
+    private SpanRing FindOrRegister(ProducerThread thread)
     {
         var rings = t_rings;
         if (rings is not null)
@@ -193,7 +191,7 @@ internal sealed class RingRegistry
             {
                 if (ReferenceEquals(r.Registry, this))
                 {
-                    t_lastRing = r;
+                    thread.LastRing = r;
                     return r;
                 }
             }
@@ -221,7 +219,7 @@ internal sealed class RingRegistry
 
         kept[live++] = ring;
         t_rings = live == kept.Length ? kept : kept[..live];
-        t_lastRing = ring;
+        thread.LastRing = ring;
         return ring;
     }
 }

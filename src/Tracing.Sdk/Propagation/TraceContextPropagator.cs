@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 
 namespace Tracing.Sdk.Propagation;
@@ -80,16 +79,14 @@ public sealed class TraceContextPropagator : TextMapPropagator
 
     internal static void WriteTraceParent(Span<char> chars, TraceId traceId, SpanId spanId, TraceFlags flags)
     {
-        Span<byte> ids = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt64BigEndian(ids, traceId.High);
-        BinaryPrimitives.WriteUInt64BigEndian(ids[8..], traceId.Low);
-        BinaryPrimitives.WriteUInt64BigEndian(ids[16..], spanId.Value);
+        chars = chars[..TraceParentLength];
         chars[0] = '0';
         chars[1] = '0';
         chars[2] = '-';
-        Hex.WriteLower(ids[..16], chars.Slice(3, 32));
+        Hex.WriteLower(traceId.High, chars.Slice(3, 16));
+        Hex.WriteLower(traceId.Low, chars.Slice(19, 16));
         chars[35] = '-';
-        Hex.WriteLower(ids[16..], chars.Slice(36, 16));
+        Hex.WriteLower(spanId.Value, chars.Slice(36, 16));
         chars[52] = '-';
         Hex.WriteByte((byte)(flags & (TraceFlags.Sampled | TraceFlags.Random)), chars[53..]);
     }

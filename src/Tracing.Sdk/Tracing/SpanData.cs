@@ -210,10 +210,25 @@ public sealed class SpanData
         bool hasRemoteParent,
         long startUnixNano)
     {
+        // A record is usually rented again by the same thread for the same tracer, so scope, resource and limits are
+        // already the ones it holds: compare before writing, since every reference store into this (old, pooled) object
+        // goes through the GC write barrier, a helper call each.
         _provider = provider;
-        _scope = scope;
-        _resource = provider.Resource;
-        _limits = provider.SpanLimits;
+        if (!ReferenceEquals(_scope, scope))
+        {
+            _scope = scope;
+        }
+
+        if (!ReferenceEquals(_resource, provider.Resource))
+        {
+            _resource = provider.Resource;
+        }
+
+        if (!ReferenceEquals(_limits, provider.SpanLimits))
+        {
+            _limits = provider.SpanLimits;
+        }
+
         _name = name;
         _kind = kind;
         _context = context;

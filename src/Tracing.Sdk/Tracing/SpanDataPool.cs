@@ -1,4 +1,3 @@
-using System;
 using System.Threading;
 
 namespace Tracing.Sdk;
@@ -11,9 +10,6 @@ namespace Tracing.Sdk;
 /// </summary>
 internal sealed class SpanDataPool
 {
-    [ThreadStatic]
-    private static SpanDataPool? t_pool;
-
     private readonly Thread _owner;
 
     // Owner thread only.
@@ -23,18 +19,19 @@ internal sealed class SpanDataPool
     // problem of single pops cannot arise.
     private SpanData? _returned;
 
-    private SpanDataPool(Thread owner) => _owner = owner;
+    /// <summary>Creates the pool of <paramref name="owner"/>; only <see cref="ProducerThread"/> does, once per thread.</summary>
+    internal SpanDataPool(Thread owner) => _owner = owner;
 
-    public static SpanData Rent()
+    /// <summary>Owner thread only: a record, reused when one is free.</summary>
+    public SpanData Rent()
     {
-        var pool = t_pool ??= new SpanDataPool(Thread.CurrentThread);
-        var data = pool._free ?? Interlocked.Exchange(ref pool._returned, null);
+        var data = _free ?? Interlocked.Exchange(ref _returned, null);
         if (data is null)
         {
-            return new SpanData(pool);
+            return new SpanData(this);
         }
 
-        pool._free = data._nextFree;
+        _free = data._nextFree;
         data._nextFree = null;
         data.ResetForReuse();
         return data;
@@ -43,8 +40,8 @@ internal sealed class SpanDataPool
     public void Return(SpanData data)
     {
         // The owner returning its own record (a span dropped or exported on the thread that made it): straight onto the
-        // private free list, no interlocked operation. t_pool is this thread's pool, so this is the owner thread.
-        if (ReferenceEquals(t_pool, this))
+        // private free list, no interlocked operation. The current thread's pool is this one only on the owner thread.
+        if (ReferenceEquals(ProducerThread.CurrentOrNull?.Pool, this))
         {
             data._nextFree = _free;
             _free = data;

@@ -31,7 +31,9 @@ public abstract class SpanProcessor : IDisposable
     /// provider's reference and must call <see cref="SpanData.Release"/> when done. Lets the batch processor keep a
     /// span without an extra interlocked operation.
     /// </summary>
-    internal virtual void OnEndOwned(SpanData span)
+    /// <param name="span">The finished span.</param>
+    /// <param name="thread">The ending thread's state, already looked up by the provider.</param>
+    internal virtual void OnEndOwned(SpanData span, ProducerThread thread)
     {
         try
         {

@@ -350,8 +350,9 @@ public sealed class Tracer
         bool deferred,
         KeyValue[]? samplerAttributes)
     {
-        ThreadSpanCounts.Current.CountStarted();
-        var data = SpanDataPool.Rent();
+        var thread = ProducerThread.Current;
+        thread.Counts.CountStarted();
+        var data = thread.Pool.Rent();
         int stamp = data.LiveStamp;
         data.Start(p, Scope, name, kind, context, parentSpanId, hasRemoteParent, startUnixNano == 0 ? Clock.NowUnixNano() : startUnixNano);
 

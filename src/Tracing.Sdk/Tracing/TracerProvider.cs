@@ -128,14 +128,15 @@ public sealed class TracerProvider : IDisposable
     internal void OnEnd(SpanData span)
     {
         var processors = _processors;
-        ThreadSpanCounts.Current.CountEnded();
+        var thread = ProducerThread.Current;
+        thread.Counts.CountEnded();
         span.SetOwners(1);
         if (processors.Length == 1)
         {
             // The only processor takes over the provider's reference.
             try
             {
-                processors[0].OnEndOwned(span);
+                processors[0].OnEndOwned(span, thread);
             }
             catch (Exception ex)
             {

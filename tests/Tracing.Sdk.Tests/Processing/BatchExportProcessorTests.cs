@@ -79,6 +79,52 @@ public class BatchExportProcessorTests
     }
 
     [Fact]
+    public void SpansStartedOnOneThreadAndEndedOnAnother_AreQueuedByTheEndingThread_AndTwoProcessorsKeepApartRings()
+    {
+        // The per-thread state (ProducerThread) caches one ring: a thread that ends spans of two providers alternately
+        // must still put each span into its own processor's ring. The second round reuses records rented by this thread,
+        // ended by another and returned by the exporter threads.
+        const int Spans = 2_000;
+        var exporterA = new CountingExporter();
+        var exporterB = new CountingExporter();
+        var processorA = new BatchExportProcessor(exporterA, new() { MaxQueueSize = Spans, MaxExportBatchSize = 128 });
+        var processorB = new BatchExportProcessor(exporterB, new() { MaxQueueSize = Spans, MaxExportBatchSize = 128 });
+        using var providerA = Build(processorA);
+        using var providerB = Build(processorB);
+        var tracerA = providerA.GetTracer("a");
+        var tracerB = providerB.GetTracer("b");
+
+        for (int round = 0; round < 2; round++)
+        {
+            var started = new Span[Spans];
+            for (int i = 0; i < Spans; i++)
+            {
+                started[i] = (i & 1) == 0 ? tracerA.StartSpan("a") : tracerB.StartSpan("b");
+                started[i].SetAttribute("i", i);
+            }
+
+            RunThreads(1, _ =>
+            {
+                foreach (var span in started)
+                {
+                    span.End();
+                }
+            });
+
+            Assert.True(providerA.ForceFlush(Generous));
+            Assert.True(providerB.ForceFlush(Generous));
+            Assert.All(started, s => Assert.False(s.IsRecording));
+        }
+
+        Assert.Equal(Spans, exporterA.Spans);
+        Assert.Equal(Spans, exporterB.Spans);
+        Assert.Equal(Spans, processorA.Exported + processorA.Dropped);
+        Assert.Equal(Spans, processorB.Exported + processorB.Dropped);
+        Assert.Equal(0, processorA.Dropped);
+        Assert.Equal(0, processorB.Dropped);
+    }
+
+    [Fact]
     public void FullQueue_DropsAndCountsExactly_AndNeverHoldsMoreThanTheQueueSize_WhenTheExporterIsBlocked()
     {
         const int Threads = 4;

@@ -219,6 +219,25 @@ public class PropagationFuzzTests
     }
 
     [Fact]
+    public void VectorHexEncoder_AgreesWithTheScalarOne_AndWritesSixteenCharsOnly()
+    {
+        var random = new Random(4242);
+        ulong[] edges = [0, 1, 0xF, 0x10, 0xFF, ulong.MaxValue, 0x8000_0000_0000_0000, 0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210];
+        Span<char> expected = stackalloc char[16];
+        Span<char> actual = stackalloc char[20];
+        for (int i = 0; i < 10_000 + edges.Length; i++)
+        {
+            ulong value = i < edges.Length ? edges[i] : (ulong)random.NextInt64() ^ ((ulong)random.Next() << 40);
+            Hex.WriteUInt64(value, expected);
+            actual.Fill('#');
+            Hex.WriteLower(value, actual[2..18]);
+            Assert.Equal(expected.ToString(), actual[2..18].ToString());
+            Assert.Equal("##", actual[..2].ToString());
+            Assert.Equal("##", actual[18..].ToString());
+        }
+    }
+
+    [Fact]
     public void ExtractOfInject_RoundTripsRandomValidContexts_InEveryFormat()
     {
         var random = new Random(777);
