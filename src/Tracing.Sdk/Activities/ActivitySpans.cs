@@ -17,8 +17,9 @@ namespace Tracing.Sdk.Activities;
 /// context. A tie to an arbitrary Activity lives in a <see cref="ConditionalWeakTable{TKey, TValue}"/> keyed by the
 /// Activity, so an Activity that never stops is collected with its tie and nothing leaks. The request Activities the
 /// framework always stops (the hosting layer's <c>Microsoft.AspNetCore.Hosting.HttpRequestIn</c>, HttpClient's
-/// <c>System.Net.Http.HttpRequestOut</c>) are tied in a plain map instead, without the weak table's GC handle per
-/// Activity; their instrumentations detach them when they stop, and a tie left on a stopped one is swept.
+/// <c>System.Net.Http.HttpRequestOut</c>) are tied in a plain map while they run, without the weak table's GC handle per
+/// Activity; their instrumentations detach them when they stop. The map never holds ties without bound: past a few
+/// thousand, ties of stopped Activities are dropped and the others move to the weak table.
 /// </para>
 /// <para>
 /// The other direction: an Activity started while one of our spans is the innermost current span takes its parent from
@@ -75,7 +76,8 @@ public static class ActivitySpans
 
     /// <summary>
     /// Ties <paramref name="activity"/> to <paramref name="span"/> until the Activity is collected or
-    /// <see cref="Detach(Activity)"/> is called; the first tie wins. Use it to make an Activity stand for a span that
+    /// <see cref="Detach(Activity)"/> is called (for the framework's request Activities, <c>HttpRequestIn</c> and
+    /// <c>HttpRequestOut</c>, also once the Activity has stopped); the first tie wins. Use it to make an Activity stand for a span that
     /// is not its own, for example for a request that an instrumentation filtered out but whose caller's context must
     /// still reach the calls it makes. The span is not ended by the tie.
     /// </summary>

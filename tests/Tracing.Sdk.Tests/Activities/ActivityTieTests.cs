@@ -5,9 +5,9 @@ using Xunit;
 
 namespace Tracing.Sdk.Tests.Activities;
 
-// The request Activities the framework always stops are tied in a plain map (ActivityTies); every other Activity in the
-// weak table. Both tiers must behave alike for ActivitySpans' callers. Activities here are created but never started,
-// so no listener of another test sees them.
+// While they run, the request Activities the framework always stops are tied in a plain map (ActivityTies); every other
+// Activity in the weak table. Both tiers must behave alike for ActivitySpans' callers. The Activities here come from no
+// ActivitySource, so no listener of another test sees them.
 public class ActivityTieTests
 {
     private const string HttpRequestIn = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
@@ -62,14 +62,20 @@ public class ActivityTieTests
         Assert.False(ActivitySpans.TryGetSpan(forgotten, out _));
         Assert.True(ActivitySpans.TryGetSpan(live, out var stillTied));
         Assert.Equal(s_context, stillTied.Context);
+
+        // The live one's tie moved tiers at the sweep: it is still the first tie, and still detachable.
+        Assert.False(ActivitySpans.Attach(live, Span.FromContext(s_other), owner: null));
         ActivitySpans.Detach(live);
+        Assert.False(ActivitySpans.TryGetSpan(live, out _));
         live.Stop();
 
-        // Never-started Activities are not stopped: their ties stay until detached.
+        // Never-started Activities are not stopped: their ties stay (in the weak table) until detached.
         Assert.True(ActivitySpans.TryGetSpan(more[0], out _));
         foreach (var activity in more)
         {
             ActivitySpans.Detach(activity);
         }
+
+        Assert.False(ActivitySpans.TryGetSpan(more[^1], out _));
     }
 }
