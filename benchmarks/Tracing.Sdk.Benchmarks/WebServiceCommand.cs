@@ -19,7 +19,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// so the shared machine's load hits them alike.
 /// <c>dotnet run -c Release --project benchmarks/Tracing.Sdk.Benchmarks -- web [--rounds 5] [--seconds 10]
 /// [--connections 16] [--warmup 30] [--protocol grpc|http] [--app path/to/Tracing.Sdk.Benchmarks.WebApp.dll]
-/// [--alloc-profile]</c>; the last prints each app's sampled allocations by type at the end (it costs, so its figures
+/// [--alloc-profile] [--baseline-app path/to/another/build/Tracing.Sdk.Benchmarks.WebApp.dll]</c>; the last prints each app's sampled allocations by type at the end (it costs, so its figures
 /// are not the benchmark's).
 /// </summary>
 public static class WebServiceCommand
@@ -34,9 +34,17 @@ public static class WebServiceCommand
         string app = OtlpEndToEnd.Arg(args, "--app", DefaultAppPath());
         bool profile = Array.IndexOf(args, "--alloc-profile") >= 0;
 
+        // Before/after in one run: "--baseline-app PATH" (another build of the app, e.g. copied from main's output) adds
+        // a fourth process, "sdk-baseline", traced by that build's Tracing.Sdk, interleaved like the others.
+        string? baseline = OtlpEndToEnd.Arg(args, "--baseline-app", string.Empty) is { Length: > 0 } b ? b : null;
+
         // The apps: "off" (the reference every ratio divides by), "sdk", "otel"; the app also knows the diagnostic
         // variants "sdk-drop" (instrumented, discarding exporter) and "sdk-bare" (OTLP exporter, no instrumentation).
         string[] modes = OtlpEndToEnd.Arg(args, "--modes", "off,sdk,otel").Split(',');
+        if (baseline is not null)
+        {
+            modes = [.. modes, "sdk-baseline"];
+        }
         if (modes[0] != "off")
         {
             Console.Error.WriteLine("--modes must start with off");
@@ -66,7 +74,9 @@ public static class WebServiceCommand
         {
             foreach (var mode in modes)
             {
-                apps[mode] = App.Start(app, mode, downstreamUri, otlp, protocol, profile);
+                apps[mode] = mode == "sdk-baseline"
+                    ? App.Start(baseline!, "sdk", downstreamUri, otlp, protocol, profile)
+                    : App.Start(app, mode, downstreamUri, otlp, protocol, profile);
                 Console.WriteLine($"app {mode,-4} process {apps[mode].Process.Id}: {apps[mode].Address}");
             }
 
@@ -132,6 +142,7 @@ public static class WebServiceCommand
             "off" => "tracing off",
             "sdk" => "Tracing.Sdk",
             "otel" => "OpenTelemetry 1.20.1",
+            "sdk-baseline" => "Tracing.Sdk, baseline build (--baseline-app)",
             _ => "Tracing.Sdk, variant " + mode,
         };
 
@@ -163,6 +174,12 @@ public static class WebServiceCommand
         var vsOtel = sdk.Select((x, i) => x.RequestsPerSecond / otel[i].RequestsPerSecond).ToList();
         Console.WriteLine(FormattableString.Invariant(
             $"| Tracing.Sdk / OpenTelemetry | | {Median(vsOtel):F3} | {vsOtel.Min():F3}–{vsOtel.Max():F3} | | {sdk.Sum(x => (double)x.Bytes) / sdk.Sum(x => x.Requests) / (otel.Sum(x => (double)x.Bytes) / otel.Sum(x => x.Requests)):F2}× | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (otel.Sum(x => x.CpuMicroseconds) / otel.Sum(x => x.Requests)):F2}× |"));
+        if (results.TryGetValue("sdk-baseline", out var before))
+        {
+            var vsBefore = sdk.Select((x, i) => x.RequestsPerSecond / before[i].RequestsPerSecond).ToList();
+            Console.WriteLine(FormattableString.Invariant(
+                $"| Tracing.Sdk / baseline build | | {Median(vsBefore):F3} | {vsBefore.Min():F3}–{vsBefore.Max():F3} | | | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (before.Sum(x => x.CpuMicroseconds) / before.Sum(x => x.Requests)):F2}× |"));
+        }
     }
 
     /// <summary>

@@ -64,6 +64,11 @@ internal sealed class AspNetCoreInstrumentation : DiagnosticSubscriber
     private readonly PayloadProperty<Exception> _exception = new("exception");
     private readonly PayloadProperty<HttpContext> _httpContext = new("httpContext");
 
+    // Set once a span of this instance started recording without being sampled (a deferred decision, or record-only):
+    // until then no request can have a decision to complete when routing matches, so the per-request EndpointMatched
+    // event (a feature lookup and a tie lookup) is not even asked for. Only ever goes from false to true.
+    private volatile bool _unsampledRecordingSeen;
+
     public AspNetCoreInstrumentation(TracerProvider provider, AspNetCoreInstrumentationOptions options, TextMapPropagator propagator, DiagnosticListener? hostListener)
     {
         _provider = provider;
@@ -73,12 +78,15 @@ internal sealed class AspNetCoreInstrumentation : DiagnosticSubscriber
         Start(hostListener);
     }
 
-    private static bool IsEnabled(string name, object? arg1, object? arg2) => name switch
+    private bool IsEnabled(string name, object? arg1, object? arg2) => name switch
     {
         // A request that arrives in a suppressed flow (a host started inside SuppressInstrumentationScope) gets no
         // Activity from this subscription; one already started still reports its end.
         ActivityName or StartEvent => !SuppressInstrumentationScope.IsActive,
-        StopEvent or EndpointMatchedEvent or HostingUnhandledException or DiagnosticsUnhandledException => true,
+        StopEvent or HostingUnhandledException or DiagnosticsUnhandledException => true,
+
+        // Routing asks before every request's event: while no span could be waiting for its decision, it writes none.
+        EndpointMatchedEvent => _unsampledRecordingSeen,
         _ => false,
     };
 
@@ -165,6 +173,12 @@ internal sealed class AspNetCoreInstrumentation : DiagnosticSubscriber
             return;
         }
 
+        if (!span.Context.IsSampled && !_unsampledRecordingSeen)
+        {
+            // Before the handler runs (and routing matches), so this request's own EndpointMatched event is asked for.
+            _unsampledRecordingSeen = true;
+        }
+
         if (!known)
         {
             span.SetAttribute("http.request.method_original", request.Method);
@@ -224,7 +238,8 @@ internal sealed class AspNetCoreInstrumentation : DiagnosticSubscriber
         }
 
         ActivitySpans.Detach(activity);
-        if (!span.IsRecording || span.Context.SpanId.ToActivitySpanId() != activity.SpanId)
+        // Compared as our id (parsing the Activity's hex): ToActivitySpanId would allocate a hex string per request.
+        if (!span.IsRecording || SpanId.FromActivitySpanId(activity.SpanId) != span.Context.SpanId)
         {
             return;
         }

@@ -87,7 +87,7 @@ internal sealed class GrpcClientInstrumentation : DiagnosticSubscriber
     {
         var activity = Activity.Current;
         if (activity is null || activity.OperationName != ActivityName || !ActivitySpans.TryGetSpan(activity, out var span, out var owner)
-            || !ReferenceEquals(owner, _provider) || span.Context.SpanId.ToActivitySpanId() != activity.SpanId)
+            || !ReferenceEquals(owner, _provider) || SpanId.FromActivitySpanId(activity.SpanId) != span.Context.SpanId)
         {
             return;
         }

@@ -291,7 +291,8 @@ internal sealed class HttpClientInstrumentation : DiagnosticSubscriber
             return false;
         }
 
-        if (span.Context.SpanId.ToActivitySpanId() == activity.SpanId)
+        // Compared as our id (parsing the Activity's hex): ToActivitySpanId would allocate a hex string per request.
+        if (SpanId.FromActivitySpanId(activity.SpanId) == span.Context.SpanId)
         {
             return true;
         }

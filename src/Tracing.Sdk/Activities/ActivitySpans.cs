@@ -14,9 +14,12 @@ namespace Tracing.Sdk.Activities;
 /// <para>
 /// Design. A tied Activity and its span share one span id, and the span's context is the truth: whatever asks the SDK
 /// about an Activity (<see cref="Tracer.CurrentSpan"/>, the parent of a new span, the propagators) gets its span's
-/// context. The tie lives in a <see cref="ConditionalWeakTable{TKey, TValue}"/> keyed by the Activity, so an Activity
-/// that never stops is collected with its tie and nothing leaks; there is no global map of strong references to sweep
-/// (the cost that makes a bridge built on a dictionary about five times dearer per Activity).
+/// context. A tie to an arbitrary Activity lives in a <see cref="ConditionalWeakTable{TKey, TValue}"/> keyed by the
+/// Activity, so an Activity that never stops is collected with its tie and nothing leaks. The request Activities the
+/// framework always stops (the hosting layer's <c>Microsoft.AspNetCore.Hosting.HttpRequestIn</c>, HttpClient's
+/// <c>System.Net.Http.HttpRequestOut</c>) are tied in a plain map while they run, without the weak table's GC handle per
+/// Activity; their instrumentations detach them when they stop. The map never holds ties without bound: past a few
+/// thousand, ties of stopped Activities are dropped and the others move to the weak table.
 /// </para>
 /// <para>
 /// The other direction: an Activity started while one of our spans is the innermost current span takes its parent from
@@ -30,13 +33,12 @@ namespace Tracing.Sdk.Activities;
 /// </remarks>
 public static class ActivitySpans
 {
-    private static readonly ConditionalWeakTable<Activity, ActivityTie> s_ties = new();
     private static readonly object s_generatorLock = new();
     private static bool s_generatorInstalled;
     private static Func<ActivityTraceId>? s_previousGenerator;
 
-    // Plugs the tie lookup into the core's seam before any tie can be made (every tie goes through s_ties, so this
-    // class is initialised first): the core finds an Activity's span without referring to this folder.
+    // Plugs the tie lookup into the core's seam before any tie can be made (every tie is made through this class, so
+    // it is initialised first): the core finds an Activity's span without referring to this folder.
     static ActivitySpans() => ActivityInterop.Plug(TryGetSpan);
 
     /// <summary>The span tied to <paramref name="activity"/>, if any.</summary>
@@ -44,7 +46,7 @@ public static class ActivitySpans
     /// <param name="span">The tied span (possibly not recording), or <see cref="Span.Invalid"/>.</param>
     public static bool TryGetSpan(Activity activity, out Span span)
     {
-        if (activity is not null && s_ties.TryGetValue(activity, out var tie))
+        if (activity is not null && ActivityTies.TryGetValue(activity, out var tie))
         {
             span = tie.Span;
             return true;
@@ -60,7 +62,7 @@ public static class ActivitySpans
     /// <param name="owner">The provider given when the tie was made, or null.</param>
     public static bool TryGetSpan(Activity activity, out Span span, out TracerProvider? owner)
     {
-        if (activity is not null && s_ties.TryGetValue(activity, out var tie))
+        if (activity is not null && ActivityTies.TryGetValue(activity, out var tie))
         {
             span = tie.Span;
             owner = tie.Owner;
@@ -74,7 +76,8 @@ public static class ActivitySpans
 
     /// <summary>
     /// Ties <paramref name="activity"/> to <paramref name="span"/> until the Activity is collected or
-    /// <see cref="Detach(Activity)"/> is called; the first tie wins. Use it to make an Activity stand for a span that
+    /// <see cref="Detach(Activity)"/> is called (for the framework's request Activities, <c>HttpRequestIn</c> and
+    /// <c>HttpRequestOut</c>, also once the Activity has stopped); the first tie wins. Use it to make an Activity stand for a span that
     /// is not its own, for example for a request that an instrumentation filtered out but whose caller's context must
     /// still reach the calls it makes. The span is not ended by the tie.
     /// </summary>
@@ -90,7 +93,7 @@ public static class ActivitySpans
         }
 
         EnableInterop();
-        return s_ties.TryAdd(activity, new ActivityTie(span, owner));
+        return ActivityTies.TryAdd(activity, new ActivityTie(span, owner));
     }
 
     /// <summary>Removes the tie of <paramref name="activity"/> (when it stopped and its span ended).</summary>
@@ -99,7 +102,7 @@ public static class ActivitySpans
     {
         if (activity is not null)
         {
-            s_ties.Remove(activity);
+            ActivityTies.Remove(activity);
         }
     }
 
@@ -146,7 +149,7 @@ public static class ActivitySpans
             return default;
         }
 
-        if (s_ties.TryGetValue(parentActivity, out var tie))
+        if (ActivityTies.TryGetValue(parentActivity, out var tie))
         {
             owner = tie.Owner;
             return tie.Span.Context;
@@ -265,7 +268,7 @@ public static class ActivitySpans
     /// <returns>The span after the decision, or <see cref="Span.Invalid"/> when no span is tied.</returns>
     public static Span CompleteSampling(Activity activity, string name, ReadOnlySpan<KeyValue> attributes)
     {
-        if (activity is null || !s_ties.TryGetValue(activity, out var tie))
+        if (activity is null || !ActivityTies.TryGetValue(activity, out var tie))
         {
             return default;
         }
@@ -290,7 +293,7 @@ public static class ActivitySpans
         var sampled = new SpanContext(context.TraceId, context.SpanId, context.TraceFlags | TraceFlags.Sampled, sampling.TraceState ?? context.TraceState);
         data.PromoteToSampled(sampled);
         var promoted = new Span(data, data.LiveStamp, sampled);
-        s_ties.AddOrUpdate(activity, new ActivityTie(promoted, tie.Owner));
+        ActivityTies.Set(activity, new ActivityTie(promoted, tie.Owner));
         activity.ActivityTraceFlags |= ActivityTraceFlags.Recorded;
         if (sampled.TraceState is { } state)
         {
@@ -300,7 +303,7 @@ public static class ActivitySpans
         return promoted;
     }
 
-    internal static ActivityTie? TryGetTie(Activity activity) => s_ties.TryGetValue(activity, out var tie) ? tie : null;
+    internal static ActivityTie? TryGetTie(Activity activity) => ActivityTies.TryGetValue(activity, out var tie) ? tie : null;
 
     internal static SpanId SpanIdOf(Activity activity, TracerProvider provider)
     {
