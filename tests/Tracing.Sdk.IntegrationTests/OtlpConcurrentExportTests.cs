@@ -156,7 +156,7 @@ public sealed class OtlpConcurrentExportTests
 
         // The attempt's own timeout is far beyond the test: only shutdown's bound can end the requests in flight.
         var exporter = new OtlpTraceExporter(Options(receiver, grpc, slots: 2, timeout: TimeSpan.FromMinutes(10)));
-        var processor = new BatchExportProcessor(exporter, new BatchExportProcessorOptions { MaxExportBatchSize = 10, ScheduledDelay = TimeSpan.FromMinutes(10), ExportTimeout = TimeSpan.FromMinutes(10) });
+        var processor = new BatchExportProcessor(exporter, new BatchExportProcessorOptions { MaxExportBatchSize = 10, ScheduledDelay = TimeSpan.FromMilliseconds(50), ExportTimeout = TimeSpan.FromMinutes(10) });
         var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("down").AddProcessor(processor).Build();
         var tracer = provider.GetTracer("down");
         for (int i = 0; i < 20; i++)
@@ -164,7 +164,8 @@ public sealed class OtlpConcurrentExportTests
             tracer.StartSpan("op").End();
         }
 
-        Waiting.Until(() => receiver.Attempts == 2, "two requests held by the hanging receiver");
+        // The scheduled export (50 ms) sends both batches; the receiver holds them.
+        Waiting.Until(() => receiver.Attempts == 2, "two requests held by the hanging receiver", () => $"attempts {receiver.Attempts}, pending {processor.PendingSpans}, stats {processor.GetStats()}");
         var stopped = Task.Run(() => provider.Shutdown(TimeSpan.FromSeconds(2)));
 
         // The receiver holds requests for a minute; shutdown must end them long before (the gate is still closed).
