@@ -236,8 +236,8 @@ public sealed class OtlpTraceExporter : SpanExporter
                     {
                         request.Spans = count;
                         request.Deadline = deadline;
-                        handedOver = true;
                         Dispatch(slot);
+                        handedOver = true;
                         return ExportResult.Pending;
                     }
 
@@ -778,7 +778,21 @@ public sealed class OtlpTraceExporter : SpanExporter
             _inFlight++;
         }
 
-        slot.Start();
+        try
+        {
+            slot.Start();
+        }
+        catch
+        {
+            // No thread to send it (out of memory): not in flight after all; the caller counts the batch as failed.
+            lock (_slotLock)
+            {
+                _inFlight--;
+                Monitor.PulseAll(_slotLock);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>True once no request is in flight, within the timeout.</summary>
