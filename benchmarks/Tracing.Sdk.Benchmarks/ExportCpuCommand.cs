@@ -30,7 +30,7 @@ public static class ExportCpuCommand
             return 1;
         }
 
-        Console.WriteLine($"CPU time per span exported, batches of {BatchSize}, {rounds} interleaved rounds of {exports} exports each (after 450 warm-up exports per case); medians.");
+        Console.WriteLine($"CPU time per span exported, batches of {BatchSize}, {rounds} interleaved rounds of {exports} operations each (an operation: {OtlpExportBenchmarks.ExportsPerOp} exports, then a flush that waits for them; after 450 warm-up operations per case); medians.");
         Console.WriteLine();
         Console.WriteLine("| protocol | case | exporting thread CPU | process CPU (with receiver) | wall |");
         Console.WriteLine("|---|---|---:|---:|---:|");
