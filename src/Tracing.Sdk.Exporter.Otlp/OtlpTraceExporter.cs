@@ -9,7 +9,7 @@ using Tracing.Sdk.Exporter.Otlp.Transport;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Exporting.Retry;
 
-// Why one file of ~800 lines: the exporter's send lock orders the paths that share state — the export (in place, or
+// Why one file of ~950 lines: the exporter's send lock orders the paths that share state — the export (in place, or
 // handed to a send slot), the write-ahead spool with its background drain, and the bounded shutdown that cancels the
 // running attempts and hands what is left to the spool. Each path reads the others' flags (receiver known down, spool
 // pending, released); the drain is the next candidate for a type of its own once that state has an owner.
