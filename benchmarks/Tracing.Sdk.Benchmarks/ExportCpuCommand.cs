@@ -10,7 +10,8 @@ namespace Tracing.Sdk.Benchmarks;
 /// <see cref="OtlpExportBenchmarks"/> measured in CPU time with the cases interleaved round by round: OpenTelemetry's
 /// export, ours, and the transport floor (the same request, serialized once, through a plain <c>HttpClient</c>). Per
 /// span: the exporting thread's CPU time (serialization and the client's share of the send), the whole process's CPU
-/// time (with the HTTP stack's thread-pool work and the in-process receiver) and wall time. On a shared machine whose
+/// time (with the HTTP stack's thread-pool work and the in-process receiver) and wall time. One export here is one
+/// operation of the benchmark: <see cref="OtlpExportBenchmarks.ExportsPerOp"/> batches, then a flush that waits for them. On a shared machine whose
 /// cores are oversubscribed, wall time there is mostly time spent waiting for a core; CPU time is what an export costs.
 /// Usage: <c>exportcpu [--rounds N] [--exports N] [--protocol both|grpc|http]</c>.
 /// </summary>
@@ -29,7 +30,7 @@ public static class ExportCpuCommand
             return 1;
         }
 
-        Console.WriteLine($"CPU time per span exported, batches of {BatchSize}, {rounds} interleaved rounds of {exports} exports each (after 450 warm-up exports per case); medians.");
+        Console.WriteLine($"CPU time per span exported, batches of {BatchSize}, {rounds} interleaved rounds of {exports} operations each (an operation: {OtlpExportBenchmarks.ExportsPerOp} exports, then a flush that waits for them; after 450 warm-up operations per case); medians.");
         Console.WriteLine();
         Console.WriteLine("| protocol | case | exporting thread CPU | process CPU (with receiver) | wall |");
         Console.WriteLine("|---|---|---:|---:|---:|");
@@ -76,7 +77,7 @@ public static class ExportCpuCommand
                             cases[c].Op();
                         }
 
-                        double spans = (double)exports * BatchSize;
+                        double spans = (double)exports * OtlpExportBenchmarks.ExportsPerOp * BatchSize;
                         double w = Stopwatch.GetElapsedTime(wall0).TotalNanoseconds / spans;
                         double t = (CpuTimeCommand.ThreadCpuNanoseconds() - thread0) / spans;
                         self.Refresh();

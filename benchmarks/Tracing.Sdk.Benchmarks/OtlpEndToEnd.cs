@@ -28,6 +28,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// delivered (counted by the receiver) per second, the libraries alternating round by round so a shared machine's load
 /// hits them alike. <c>... -- e2e --full-speed [--seconds 8] [--rounds 3] [--protocol both|grpc|http]</c></item>
 /// </list>
+/// <c>--slots N</c> sets our exporter's <c>MaxConcurrentExports</c> (default: the option's default).
 /// </summary>
 public static class OtlpEndToEnd
 {
@@ -35,6 +36,9 @@ public static class OtlpEndToEnd
 
     // A paced producer that fell behind catches up at most this many times its rate (see Produce).
     private const double CatchUpFactor = 2.0;
+
+    // Our exporter's MaxConcurrentExports (--slots), or 0 for the option's default.
+    private static int s_slots;
 
     /// <summary>Our exporter runs behind the SDK's batch processor with its default (specification) settings, as OpenTelemetry's does.</summary>
     internal static BatchExportProcessor CreateProcessor(SpanExporter exporter) => new(exporter);
@@ -64,6 +68,7 @@ public static class OtlpEndToEnd
         int rounds = int.Parse(Arg(args, "--rounds", "3"), CultureInfo.InvariantCulture);
         string sdk = Arg(args, "--sdk", "both");
         string protocol = Arg(args, "--protocol", "both");
+        s_slots = int.Parse(Arg(args, "--slots", "0"), CultureInfo.InvariantCulture);
         int grpcPort = FreePort();
         int httpPort = FreePort();
         using var child = StartReceiver(grpcPort, httpPort);
@@ -300,11 +305,17 @@ public static class OtlpEndToEnd
         bool grpc = protocol == "grpc";
         if (sdk == "ours")
         {
-            var exporter = new Tracing.Sdk.Exporter.Otlp.OtlpTraceExporter(new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions
+            var options = new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions
             {
                 Endpoint = grpc ? target.Grpc : target.Http,
                 Protocol = grpc ? Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.Grpc : Tracing.Sdk.Exporter.Otlp.OtlpExportProtocol.HttpProtobuf,
-            });
+            };
+            if (s_slots > 0)
+            {
+                options.MaxConcurrentExports = s_slots;
+            }
+
+            var exporter = new Tracing.Sdk.Exporter.Otlp.OtlpTraceExporter(options);
             var processor = CreateProcessor(exporter);
             using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("e2e").AddProcessor(processor).Build();
             var tracer = provider.GetTracer(SourceName, "1.0");

@@ -50,6 +50,11 @@ public sealed class OtlpExporterOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary><see cref="Timeout"/> in whole milliseconds, clamped to <see cref="int.MaxValue"/>, for the deadline arithmetic.</summary>
+    internal const int DefaultMaxConcurrentExports = 4;
+
+    /// <summary><see cref="MaxConcurrentExports"/> within 1..64.</summary>
+    internal int SendSlots => Math.Clamp(MaxConcurrentExports, 1, 64);
+
     internal int TimeoutMilliseconds => (int)Math.Clamp(Math.Ceiling(Timeout.TotalMilliseconds), int.MinValue, int.MaxValue);
 
     /// <summary>Request compression. Default none.</summary>
@@ -84,6 +89,17 @@ public sealed class OtlpExporterOptions
 
     /// <summary>The most bytes the spool keeps; the oldest batches are dropped (and counted) beyond it. Default 64 MiB.</summary>
     public long SpoolMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The most export requests in flight at once (the OTLP specification's concurrent requests): an export returns once
+    /// its batch is encoded into a request and a send slot is free, and waits only when this many requests are already
+    /// awaiting their responses. gRPC sends them as concurrent calls on one HTTP/2 connection; HTTP opens up to this many
+    /// connections. 1 sends each batch on the exporting thread and waits for the response, as before. Each slot keeps
+    /// one request buffer (reused) and one sending thread. While the receiver is down or the spool holds a backlog,
+    /// batches are sent one at a time. Default 4; values below 1 count as 1, above 64 as 64.
+    /// <c>TRACING_OTLP_MAX_CONCURRENT_EXPORTS</c>.
+    /// </summary>
+    public int MaxConcurrentExports { get; set; } = DefaultMaxConcurrentExports;
 
     /// <summary>The endpoint requests go to: <see cref="Endpoint"/> or the protocol's default.</summary>
     public Uri ResolveEndpoint()
@@ -190,6 +206,18 @@ public sealed class OtlpExporterOptions
         options.ClientCertificateFile = NullIfBlank(Get("CLIENT_CERTIFICATE"));
         options.ClientKeyFile = NullIfBlank(Get("CLIENT_KEY"));
         options.SpoolDirectory = NullIfBlank(getSetting("TRACING_SPOOL_DIRECTORY"));
+        if (NullIfBlank(getSetting("TRACING_OTLP_MAX_CONCURRENT_EXPORTS")) is { } concurrent)
+        {
+            if (int.TryParse(concurrent, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n is > 0 and <= 64)
+            {
+                options.MaxConcurrentExports = n;
+            }
+            else
+            {
+                OtlpExporterEventSource.Log.InvalidConfiguration("TRACING_OTLP_MAX_CONCURRENT_EXPORTS", concurrent, DefaultMaxConcurrentExports.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+
         return options;
     }
 

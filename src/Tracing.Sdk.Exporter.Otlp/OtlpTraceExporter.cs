@@ -9,9 +9,9 @@ using Tracing.Sdk.Exporter.Otlp.Transport;
 using Tracing.Sdk.Exporting;
 using Tracing.Sdk.Exporting.Retry;
 
-// Why one file of ~600 lines: the exporter's send lock orders three paths that share state — the export in place (with
-// the shared retry policy), the write-ahead spool with its background drain, and the bounded shutdown that cancels the
-// running attempt and hands what is left to the spool. Each path reads the others' flags (receiver known down, spool
+// Why one file of ~950 lines: the exporter's send lock orders the paths that share state — the export (in place, or
+// handed to a send slot), the write-ahead spool with its background drain, and the bounded shutdown that cancels the
+// running attempts and hands what is left to the spool. Each path reads the others' flags (receiver known down, spool
 // pending, released); the drain is the next candidate for a type of its own once that state has an owner.
 
 namespace Tracing.Sdk.Exporter.Otlp;
@@ -27,6 +27,18 @@ namespace Tracing.Sdk.Exporter.Otlp;
 /// files per round); a file is deleted only once the receiver has accepted it. Nothing is lost silently: every span
 /// ends up in <see cref="ExportedSpans"/>, <see cref="DroppedSpans"/> or (with a spool) <see cref="SpooledSpans"/>,
 /// and every retry, drop and recovery is logged to the <c>Tracing-Sdk-Exporter-Otlp</c> EventSource.
+/// <para>
+/// Up to <see cref="OtlpExporterOptions.MaxConcurrentExports"/> requests are in flight at once when the caller counts
+/// late outcomes (<see cref="SpanExporter.CanCompleteLater"/>: the batch processor does): <see cref="Export"/>
+/// encodes the batch into a free send slot's buffer, hands it to that slot's thread and returns
+/// <see cref="ExportResult.Pending"/>; the slot reports the outcome through <see cref="SpanExporter.CompletePending"/>
+/// (so the batch processor counts the batch as exported or dropped only once it is known). <c>Export</c> waits only when
+/// every slot is in flight. Called directly (or by the simple processor), an export sends in place and returns its
+/// final result, as with one slot. While the receiver is known down or the spool holds a backlog, batches are sent one at a
+/// time on the exporting thread, as with one slot. <see cref="ForceFlush"/> waits for every request in flight;
+/// <see cref="Shutdown"/> lets them finish within shutdown's delivery time, then cancels them (spooled, or dropped with
+/// reason <c>shutdown</c>).
+/// </para>
 /// </summary>
 public sealed class OtlpTraceExporter : SpanExporter
 {
@@ -38,8 +50,19 @@ public sealed class OtlpTraceExporter : SpanExporter
     private readonly ExportRetryPolicy _retry;
     private readonly OtlpProtobufSerializer? _protobuf;
     private readonly OtlpJsonSerializer? _json;
-    private readonly ExportBuffer _buffer = new();
-    private readonly ExportBuffer _spoolBuffer = new();
+    private readonly OtlpRequest _spoolRequest = new();
+
+    // Every slot owns one request buffer (reused). Slot i > 0, and slot 0 when there are several, sends on its own
+    // thread; with one slot, batches are sent on the exporting thread. Guarded by _slotLock: the idle stack, _inFlight.
+    private readonly SendSlot[] _slots;
+    private readonly SendSlot[] _idleSlots;
+    private readonly object _slotLock = new();
+    private int _idleCount;
+    private int _inFlight;
+
+    // Guards what the sends report about the receiver's health (_failedAttempts, _receiverDown, _drainBackoff): the
+    // send slots report from their own threads, outside _sendLock.
+    private readonly Lock _health = new();
     private readonly ExportSpool? _spool;
     private readonly Lock _sendLock = new();
     private readonly string _endpointText;
@@ -50,13 +73,14 @@ public sealed class OtlpTraceExporter : SpanExporter
     private readonly Timer? _drainTimer;
     private bool _spoolMayHavePending;
 
-    // The receiver refused the last attempt (guarded by _sendLock): new batches queue behind the spool's backlog.
-    private bool _receiverDown;
+    // The receiver refused the last attempt: new batches queue behind the spool's backlog.
+    private volatile bool _receiverDown;
     private TimeSpan _drainBackoff;
     private int _failedAttempts;
     private volatile bool _stopping;
     private volatile bool _shutdown;
-    private bool _released;
+    private int _shutdownCancelArmed;
+    private volatile bool _released;
     private volatile bool _releaseWhenIdle;
     private long _exported;
     private long _dropped;
@@ -74,6 +98,15 @@ public sealed class OtlpTraceExporter : SpanExporter
         _endpointText = OtlpExporterOptions.Redact(Endpoint);
         _drainBackoff = options.InitialBackoff;
         _retry = new ExportRetryPolicy(options.RetryEnabled, options.MaxRetryAttempts, options.InitialBackoff, options.MaxBackoff);
+        int slots = options.SendSlots;
+        _slots = new SendSlot[slots];
+        _idleSlots = new SendSlot[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            _slots[i] = _idleSlots[i] = new SendSlot(this);
+        }
+
+        _idleCount = slots;
         _transport = options.Protocol switch
         {
             OtlpExportProtocol.Grpc => new OtlpGrpcTransport(options, Endpoint),
@@ -153,61 +186,105 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
 
         long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * _options.TimeoutMilliseconds / 1000;
-        lock (_sendLock)
-        {
-            try
-            {
-                if (_released)
-                {
-                    Drop(count, "shutdown: the exporter is shut down");
-                    return ExportResult.Failure;
-                }
 
+        // Waits only when every slot has a request in flight.
+        var slot = AcquireSlot(deadline, cancellationToken);
+        if (slot is null)
+        {
+            Drop(count, _stopping ? "shutdown: no send slot came free" : "no send slot came free within the export timeout");
+            return ExportResult.Failure;
+        }
+
+        bool handedOver = false;
+        try
+        {
+            lock (_sendLock)
+            {
                 try
                 {
-                    if (_json is not null)
+                    if (_released)
                     {
-                        _json.Serialize(batch, _buffer);
+                        Drop(count, "shutdown: the exporter is shut down");
+                        return ExportResult.Failure;
                     }
-                    else
-                    {
-                        _protobuf!.Serialize(batch, _buffer);
-                    }
-                }
-                catch (Exception ex)
-                {
-                    Drop(count, "serialization failed: " + ex.Message);
-                    return ExportResult.Failure;
-                }
 
-                // The processor's token is rarely cancellable: then the shutdown token alone, without a linked source.
-                using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdownCts.Token) : null;
-                var token = linked?.Token ?? _shutdownCts.Token;
-                return _spool is null
-                    ? ExportInPlace(count, deadline, token)
-                    : ExportWriteAhead(_spool, count, deadline, token);
-            }
-            finally
-            {
-                if (_releaseWhenIdle)
-                {
-                    ReleaseResources();
+                    var request = slot.Request;
+                    try
+                    {
+                        if (_json is not null)
+                        {
+                            _json.Serialize(batch, request.Buffer);
+                        }
+                        else
+                        {
+                            _protobuf!.Serialize(batch, request.Buffer);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        Drop(count, "serialization failed: " + ex.Message);
+                        return ExportResult.Failure;
+                    }
+
+                    // Concurrent sends while the receiver answers; one at a time, here, while it is down, the spool has
+                    // a backlog (it goes first, in order) or shutdown's time is up.
+                    // Only for a caller that counts late outcomes (the batch processor): any other expects a final result.
+                    if (_slots.Length > 1
+                        && CanCompleteLater
+                        && !cancellationToken.IsCancellationRequested
+                        && (_spool is null || (!_receiverDown && !_spoolMayHavePending && !_shutdownCts.IsCancellationRequested)))
+                    {
+                        request.Spans = count;
+                        request.Deadline = deadline;
+                        Dispatch(slot);
+                        handedOver = true;
+                        return ExportResult.Pending;
+                    }
+
+                    // The processor's token is rarely cancellable: then the shutdown token alone, without a linked source.
+                    using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdownCts.Token) : null;
+                    var token = linked?.Token ?? _shutdownCts.Token;
+                    return _spool is null
+                        ? ExportInPlace(request, count, deadline, token)
+                        : ExportWriteAhead(_spool, request, count, deadline, token);
                 }
+                finally
+                {
+                    if (_releaseWhenIdle)
+                    {
+                        ReleaseIfIdle();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                ReturnSlot(slot, wasInFlight: false);
             }
         }
     }
 
-    /// <summary>Resends spooled batches, oldest first; true when the spool is empty (or disabled) within the timeout.</summary>
+    /// <summary>
+    /// Waits for every request in flight to complete, then resends spooled batches, oldest first; true when nothing is
+    /// in flight and the spool is empty (or disabled) within the timeout.
+    /// </summary>
     /// <param name="timeout">The most to wait, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
     public override bool ForceFlush(TimeSpan timeout)
     {
+        var start = Stopwatch.GetTimestamp();
+        if (!WaitIdle(timeout, start))
+        {
+            return false;
+        }
+
         if (_spool is null)
         {
             return true;
         }
 
-        var start = Stopwatch.GetTimestamp();
-        if (!_sendLock.TryEnter(timeout))
+        if (!_sendLock.TryEnter(Remaining(timeout, start)))
         {
             return false;
         }
@@ -248,7 +325,57 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         _stopping = true;
         TryChangeTimer(Timeout.InfiniteTimeSpan);
-        if (timeout == Timeout.InfiniteTimeSpan)
+        ArmShutdownCancel(timeout);
+    }
+
+    /// <summary>
+    /// Stops exporting (later batches are dropped and counted), lets the requests in flight finish within shutdown's
+    /// delivery time (then they are cancelled: spooled, or dropped with reason <c>shutdown</c>), and closes the
+    /// connections.
+    /// </summary>
+    /// <param name="timeout">The most to wait for the requests in flight and a running export, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    public override bool Shutdown(TimeSpan timeout)
+    {
+        var start = Stopwatch.GetTimestamp();
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeout = TimeSpan.Zero;
+        }
+
+        _stopping = true;
+        _shutdown = true;
+        TryChangeTimer(Timeout.InfiniteTimeSpan);
+
+        // Called without BeginShutdown (Dispose, or an exporter used on its own): the same split of the bound.
+        ArmShutdownCancel(timeout);
+        bool idle = WaitIdle(timeout, start);
+
+        // Whatever still runs stops trying now; the last request to complete closes the connections.
+        CancelShutdownToken();
+
+        if (!_sendLock.TryEnter(Remaining(timeout, start)))
+        {
+            // The running export was cancelled above; it closes the connections when it returns.
+            _releaseWhenIdle = true;
+            return false;
+        }
+
+        try
+        {
+            _releaseWhenIdle = true;
+            return ReleaseIfIdle() && idle;
+        }
+        finally
+        {
+            _sendLock.Exit();
+        }
+    }
+
+    // Once per exporter: cancel the attempts when shutdown's delivery time (three fifths of the bound, keeping at most
+    // two seconds) is up.
+    private void ArmShutdownCancel(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan || Interlocked.Exchange(ref _shutdownCancelArmed, 1) != 0)
         {
             return;
         }
@@ -267,32 +394,6 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    /// <summary>Stops exporting (later batches are dropped and counted) and closes the connections once a running export ends.</summary>
-    /// <param name="timeout">The most to wait for a running export, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
-    public override bool Shutdown(TimeSpan timeout)
-    {
-        _stopping = true;
-        _shutdown = true;
-        TryChangeTimer(Timeout.InfiniteTimeSpan);
-        CancelShutdownToken();
-        if (!_sendLock.TryEnter(timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan ? TimeSpan.Zero : timeout))
-        {
-            // The running export was cancelled above; it closes the connections when it returns.
-            _releaseWhenIdle = true;
-            return false;
-        }
-
-        try
-        {
-            ReleaseResources();
-            return true;
-        }
-        finally
-        {
-            _sendLock.Exit();
-        }
-    }
-
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
@@ -304,9 +405,9 @@ public sealed class OtlpTraceExporter : SpanExporter
         base.Dispose(disposing);
     }
 
-    private ExportResult ExportInPlace(int count, long deadline, CancellationToken token)
+    private ExportResult ExportInPlace(OtlpRequest request, int count, long deadline, CancellationToken token)
     {
-        var result = SendWithRetry(_buffer, deadline, retry: true, token);
+        var result = SendWithRetry(request, deadline, retry: true, token);
         switch (result.Status)
         {
             case SendStatus.Success:
@@ -321,22 +422,22 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    private ExportResult ExportWriteAhead(ExportSpool spool, int count, long deadline, CancellationToken token)
+    private ExportResult ExportWriteAhead(ExportSpool spool, OtlpRequest request, int count, long deadline, CancellationToken token)
     {
         // The receiver is known to be down, or shutdown's time is up: queue behind the backlog without an attempt, so
         // the spool stays in order and the export thread never waits on a dead receiver.
         if (_shutdownCts.IsCancellationRequested || (_receiverDown && _spoolMayHavePending))
         {
-            return SpoolBatch(spool, count, _shutdownCts.IsCancellationRequested ? "shutdown" : "receiver unreachable");
+            return SpoolBatch(spool, request, count, _shutdownCts.IsCancellationRequested ? "shutdown" : "receiver unreachable");
         }
 
         // Older spooled batches go first, so the receiver sees them in order.
         if (_spoolMayHavePending && DrainSpool(deadline, FilesPerDrainRound, token) != DrainOutcome.Empty)
         {
-            return SpoolBatch(spool, count, "older batches are still waiting");
+            return SpoolBatch(spool, request, count, "older batches are still waiting");
         }
 
-        var result = SendWithRetry(_buffer, deadline, retry: false, token);
+        var result = SendWithRetry(request, deadline, retry: false, token);
         switch (result.Status)
         {
             case SendStatus.Success:
@@ -344,19 +445,19 @@ public sealed class OtlpTraceExporter : SpanExporter
                 return ExportResult.Success;
             case SendStatus.Retryable:
                 OnAttemptFailed(result);
-                return SpoolBatch(spool, count, result.Reason);
+                return SpoolBatch(spool, request, count, result.Reason);
             default:
                 Drop(count, "not retryable: " + result.Reason);
                 return ExportResult.Failure;
         }
     }
 
-    // Called under _sendLock. The batch in _buffer goes to disk before any back-off; the drain retries it from there.
-    private ExportResult SpoolBatch(ExportSpool spool, int count, string reason)
+    // Called under _sendLock. The batch in the request goes to disk before any back-off; the drain retries it from there.
+    private ExportResult SpoolBatch(ExportSpool spool, OtlpRequest request, int count, string reason)
     {
         try
         {
-            string file = spool.Write(_buffer.Span, count);
+            string file = spool.Write(request.Buffer.Span, count);
             Interlocked.Add(ref _spooled, count);
             _spoolMayHavePending = true;
             OtlpExporterEventSource.Log.BatchSpooled(count, Path.GetFileName(file), reason);
@@ -381,7 +482,13 @@ public sealed class OtlpTraceExporter : SpanExporter
             return;
         }
 
-        var delay = ExportRetryPolicy.Jitter(_drainBackoff);
+        TimeSpan backoff;
+        lock (_health)
+        {
+            backoff = _drainBackoff;
+        }
+
+        var delay = ExportRetryPolicy.Jitter(backoff);
         try
         {
             _drainTimer.Change(delay, Timeout.InfiniteTimeSpan);
@@ -433,7 +540,7 @@ public sealed class OtlpTraceExporter : SpanExporter
         {
             if (_releaseWhenIdle)
             {
-                ReleaseResources();
+                ReleaseIfIdle();
             }
 
             _sendLock.Exit();
@@ -463,23 +570,40 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    // Called under _sendLock; idempotent.
-    private void ReleaseResources()
+    // Called under _sendLock; idempotent. Closes everything once no request is in flight (else the last one to complete
+    // does, as _releaseWhenIdle asks); true once released.
+    private bool ReleaseIfIdle()
     {
         if (_released)
         {
-            return;
+            return true;
         }
 
-        _released = true;
+        lock (_slotLock)
+        {
+            if (_inFlight > 0)
+            {
+                return false;
+            }
+
+            // Under _slotLock: a slot acquired from now on sees _released and sends nothing.
+            _released = true;
+            Monitor.PulseAll(_slotLock);
+        }
+
         _drainTimer?.Dispose();
         _transport.Dispose();
-        _buffer.Dispose();
-        _spoolBuffer.Dispose();
+        _spoolRequest.Dispose();
+        foreach (var slot in _slots)
+        {
+            slot.Stop();
+        }
+
+        return true;
     }
 
     // One export's attempts, by the exporters' shared policy: in place (retry) or once (the spool retries instead).
-    private SendResult SendWithRetry(ExportBuffer request, long deadline, bool retry, CancellationToken cancellationToken) =>
+    private SendResult SendWithRetry(OtlpRequest request, long deadline, bool retry, CancellationToken cancellationToken) =>
         (retry ? _retry : ExportRetryPolicy.Once).Send(
             (Exporter: this, Request: request),
             static (s, remaining, token) =>
@@ -494,39 +618,49 @@ public sealed class OtlpTraceExporter : SpanExporter
             },
             static (s, attempt, reason, delay) =>
             {
-                s.Exporter._failedAttempts++;
+                Interlocked.Increment(ref s.Exporter._failedAttempts);
                 Interlocked.Increment(ref s.Exporter._retries);
                 OtlpExporterEventSource.Log.ExportRetrying(s.Exporter._endpointText, attempt, reason, (int)delay.TotalMilliseconds);
             },
             deadline,
             cancellationToken);
 
-    // Called under _sendLock after a retryable failure with a spool: the background drain backs off exponentially.
+    // After a retryable failure with a spool (from any thread): the background drain backs off exponentially.
     private void OnAttemptFailed(in SendResult result)
     {
-        _failedAttempts++;
-        _receiverDown = true;
-        var step = result.RetryAfter ?? _drainBackoff;
-        _drainBackoff = TimeSpan.FromTicks(Math.Min(_drainBackoff.Ticks * 2, _options.MaxBackoff.Ticks));
-        if (result.RetryAfter is { } hint && hint > _drainBackoff)
+        int attempts;
+        TimeSpan step;
+        lock (_health)
         {
-            _drainBackoff = hint;
+            attempts = ++_failedAttempts;
+            _receiverDown = true;
+            step = result.RetryAfter ?? _drainBackoff;
+            _drainBackoff = TimeSpan.FromTicks(Math.Min(_drainBackoff.Ticks * 2, _options.MaxBackoff.Ticks));
+            if (result.RetryAfter is { } hint && hint > _drainBackoff)
+            {
+                _drainBackoff = hint;
+            }
         }
 
-        OtlpExporterEventSource.Log.ExportRetrying(_endpointText, _failedAttempts, result.Reason, (int)step.TotalMilliseconds);
+        OtlpExporterEventSource.Log.ExportRetrying(_endpointText, attempts, result.Reason, (int)step.TotalMilliseconds);
     }
 
-    // Called under _sendLock: the receiver answers again.
+    // The receiver answers again (from any thread).
     private void OnAttemptSucceeded()
     {
-        if (_failedAttempts > 0)
+        int failed;
+        lock (_health)
         {
-            OtlpExporterEventSource.Log.ExportRecovered(_endpointText, _failedAttempts);
+            failed = _failedAttempts;
+            _failedAttempts = 0;
+            _receiverDown = false;
+            _drainBackoff = _options.InitialBackoff;
         }
 
-        _failedAttempts = 0;
-        _receiverDown = false;
-        _drainBackoff = _options.InitialBackoff;
+        if (failed > 0)
+        {
+            OtlpExporterEventSource.Log.ExportRecovered(_endpointText, failed);
+        }
     }
 
     /// <summary>Sends up to <paramref name="maxFiles"/> spooled batches, oldest first, one attempt each; each file is deleted only once accepted (or refused for good).</summary>
@@ -542,7 +676,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                 return DrainOutcome.More;
             }
 
-            if (!spool.TryRead(file, _spoolBuffer, out int spans))
+            if (!spool.TryRead(file, _spoolRequest.Buffer, out int spans))
             {
                 continue;
             }
@@ -551,7 +685,7 @@ public sealed class OtlpTraceExporter : SpanExporter
             sent++;
             Interlocked.Increment(ref _retries);
 
-            var result = SendWithRetry(_spoolBuffer, deadline, retry: false, cancellationToken);
+            var result = SendWithRetry(_spoolRequest, deadline, retry: false, cancellationToken);
             if (result.Status == SendStatus.Retryable)
             {
                 // Still unreachable: keep this and every newer file for later.
@@ -596,6 +730,222 @@ public sealed class OtlpTraceExporter : SpanExporter
     {
         Interlocked.Add(ref _dropped, spans);
         OtlpExporterEventSource.Log.SpansDropped(spans, _endpointText, reason);
+    }
+
+    private static TimeSpan Remaining(TimeSpan timeout, long start) =>
+        timeout == Timeout.InfiniteTimeSpan ? timeout : TimeSpan.FromTicks(Math.Max(0, (timeout - Stopwatch.GetElapsedTime(start)).Ticks));
+
+    /// <summary>An idle send slot, waiting while every slot is in flight; null past the deadline, on cancellation or once released.</summary>
+    private SendSlot? AcquireSlot(long deadline, CancellationToken cancellationToken)
+    {
+        lock (_slotLock)
+        {
+            while (_idleCount == 0)
+            {
+                long leftMs = (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (leftMs <= 0 || cancellationToken.IsCancellationRequested || _released)
+                {
+                    return null;
+                }
+
+                // A completing slot pulses; the slice only bounds how late a cancellation is noticed.
+                Monitor.Wait(_slotLock, (int)Math.Min(leftMs, 100));
+            }
+
+            return _idleSlots[--_idleCount];
+        }
+    }
+
+    private void ReturnSlot(SendSlot slot, bool wasInFlight)
+    {
+        lock (_slotLock)
+        {
+            _idleSlots[_idleCount++] = slot;
+            if (wasInFlight)
+            {
+                _inFlight--;
+            }
+
+            Monitor.PulseAll(_slotLock);
+        }
+    }
+
+    // Called under _sendLock with an acquired slot whose request is encoded.
+    private void Dispatch(SendSlot slot)
+    {
+        lock (_slotLock)
+        {
+            _inFlight++;
+        }
+
+        try
+        {
+            slot.Start();
+        }
+        catch
+        {
+            // No thread to send it (out of memory): not in flight after all; the caller counts the batch as failed.
+            lock (_slotLock)
+            {
+                _inFlight--;
+                Monitor.PulseAll(_slotLock);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>True once no request is in flight, within the timeout.</summary>
+    private bool WaitIdle(TimeSpan timeout, long start)
+    {
+        lock (_slotLock)
+        {
+            while (_inFlight > 0)
+            {
+                var left = Remaining(timeout, start);
+                if (left == TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_slotLock, left);
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>On a send slot's thread: one request's attempts, then its outcome counted and reported.</summary>
+    private void SendFromSlot(SendSlot slot)
+    {
+        var request = slot.Request;
+        int count = request.Spans;
+        var outcome = ExportResult.Failure;
+        try
+        {
+            // Only the shutdown token: the processor's token belongs to the Export call, which has returned.
+            var result = SendWithRetry(request, request.Deadline, retry: _spool is null, _shutdownCts.Token);
+            switch (result.Status)
+            {
+                case SendStatus.Success:
+                    Accept(count, result);
+                    outcome = ExportResult.Success;
+                    break;
+                case SendStatus.Retryable when _spool is not null:
+                    OnAttemptFailed(result);
+                    lock (_sendLock)
+                    {
+                        if (_released)
+                        {
+                            Drop(count, "shutdown: " + result.Reason);
+                        }
+                        else
+                        {
+                            outcome = SpoolBatch(_spool, request, count, _shutdownCts.IsCancellationRequested ? "shutdown: " + result.Reason : result.Reason);
+                        }
+                    }
+
+                    break;
+                case SendStatus.Retryable:
+                    Drop(count, _stopping ? "shutdown: " + result.Reason : "retries exhausted: " + result.Reason);
+                    break;
+                default:
+                    Drop(count, "not retryable: " + result.Reason);
+                    break;
+            }
+        }
+        catch (Exception ex)
+        {
+            Drop(count, "send failed: " + ex.Message);
+        }
+        finally
+        {
+            // Counted before the slot is free again, so a flush that sees nothing in flight sees final counts.
+            CompletePending(count, outcome);
+            ReturnSlot(slot, wasInFlight: true);
+            if (_releaseWhenIdle)
+            {
+                lock (_sendLock)
+                {
+                    ReleaseIfIdle();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One request buffer and, once first used with several slots, one thread that sends what is handed to it. The
+    /// thread blocks on the response (the transports are synchronous), so a request in flight costs a parked thread,
+    /// not a busy core.
+    /// </summary>
+    private sealed class SendSlot
+    {
+        private readonly OtlpTraceExporter _owner;
+        private readonly object _gate = new();
+        private Thread? _thread;
+        private bool _hasWork;
+        private bool _stop;
+
+        public SendSlot(OtlpTraceExporter owner) => _owner = owner;
+
+        public OtlpRequest Request { get; } = new();
+
+        /// <summary>Hands the encoded request to the slot's thread (started on first use).</summary>
+        public void Start()
+        {
+            lock (_gate)
+            {
+                _hasWork = true;
+                if (_thread is null)
+                {
+                    _thread = new Thread(static s => ((SendSlot)s!).Run())
+                    {
+                        IsBackground = true,
+                        Name = "Tracing.Sdk OTLP send",
+                    };
+                    _thread.Start(this);
+                }
+                else
+                {
+                    Monitor.Pulse(_gate);
+                }
+            }
+        }
+
+        /// <summary>Ends the thread (once idle) and frees the buffer; called once nothing is in flight.</summary>
+        public void Stop()
+        {
+            lock (_gate)
+            {
+                _stop = true;
+                Monitor.Pulse(_gate);
+            }
+
+            Request.Dispose();
+        }
+
+        private void Run()
+        {
+            while (true)
+            {
+                lock (_gate)
+                {
+                    while (!_hasWork)
+                    {
+                        if (_stop)
+                        {
+                            return;
+                        }
+
+                        Monitor.Wait(_gate);
+                    }
+
+                    _hasWork = false;
+                }
+
+                _owner.SendFromSlot(this);
+            }
+        }
     }
 
     private enum DrainOutcome

@@ -26,6 +26,33 @@ public sealed class OtlpExporterOptionsTests
         Assert.Null(options.SpoolDirectory);
     }
 
+    [Theory]
+    [InlineData(null, 4)]
+    [InlineData("1", 1)]
+    [InlineData(" 8 ", 8)]
+    [InlineData("64", 64)]
+    [InlineData("0", 4)]
+    [InlineData("65", 4)]
+    [InlineData("-2", 4)]
+    [InlineData("four", 4)]
+    [InlineData("99999999999999999999", 4)]
+    public void FromSettings_ReadsMaxConcurrentExports_AndKeepsTheDefaultForInvalidValues(string? value, int expected)
+    {
+        var options = value is null ? Read() : Read(("TRACING_OTLP_MAX_CONCURRENT_EXPORTS", value));
+
+        Assert.Equal(expected, options.MaxConcurrentExports);
+    }
+
+    [Theory]
+    [InlineData(-5, 1)]
+    [InlineData(0, 1)]
+    [InlineData(3, 3)]
+    [InlineData(1000, 64)]
+    public void MaxConcurrentExports_IsClampedToOneToSixtyFourSendSlots(int value, int slots)
+    {
+        Assert.Equal(slots, new OtlpExporterOptions { MaxConcurrentExports = value }.SendSlots);
+    }
+
     [Fact]
     public void FromSettings_DefaultsToPort4317_ForGrpc()
     {

@@ -34,7 +34,6 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     private readonly HttpClient _client;
     private readonly Uri _uri;
     private readonly bool _gzip;
-    private readonly byte[] _prefix = new byte[5];
 
     public OtlpGrpcTransport(OtlpExporterOptions options, Uri endpoint)
     {
@@ -65,14 +64,14 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
-    protected override SendResult SendOnce(ExportBuffer request, CancellationToken token)
+    protected override SendResult SendOnce(OtlpRequest request, CancellationToken token)
     {
         // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
         using var message = new HttpRequestMessage(HttpMethod.Post, _uri)
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new GrpcMessageContent(request, _prefix, _gzip),
+            Content = new GrpcMessageContent(request.Buffer, request.GrpcPrefix, _gzip),
         };
         var task = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
         if (!task.IsCompleted)
@@ -274,7 +273,7 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
             }
 
             // Five bytes written before the message (not one copy of it); the connection buffers both into one frame.
-            // The prefix array is the transport's, reused: requests never overlap.
+            // The prefix array belongs to the request's send slot, reused: a slot carries one request at a time.
             _prefix[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)_request.Length);
             await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);

@@ -34,10 +34,10 @@ internal sealed class OtlpHttpTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
-    protected override SendResult SendOnce(ExportBuffer request, CancellationToken token)
+    protected override SendResult SendOnce(OtlpRequest request, CancellationToken token)
     {
         // Synchronous Send: the export thread waits anyway, and HTTP/1.1 needs no thread-pool hop that way.
-        using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request) };
+        using var message = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = CreateContent(request.Buffer) };
         using var response = _client.Send(message, HttpCompletionOption.ResponseHeadersRead, token);
         if (response.IsSuccessStatusCode)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using Tracing.Sdk.Exporter.Otlp.Serialization;
 using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
@@ -12,27 +11,23 @@ namespace Tracing.Sdk.Exporter.Otlp.Transport;
 /// </summary>
 internal abstract class OtlpTransport : IDisposable
 {
-    // One timeout source, reused: exports never overlap (the exporter sends under its lock).
-    private CancellationTokenSource _timeout = new();
-
     public abstract Uri Endpoint { get; }
 
-    /// <summary>Sends <paramref name="request"/>; never throws (failures are classified into the result).</summary>
-    public SendResult Send(ExportBuffer request, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="request"/>; never throws (failures are classified into the result). Safe to call from
+    /// several threads at once with different requests: what an attempt reuses lives in its <see cref="OtlpRequest"/>.
+    /// </summary>
+    public SendResult Send(OtlpRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // The export is the SDK's own traffic: no instrumentation may trace it (it would be exported, and traced, again).
+        // The scope is begun on the thread that sends, whichever it is (the export thread or a send slot's thread).
         using var suppressed = SuppressInstrumentationScope.Begin();
-        if (!_timeout.TryReset())
-        {
-            _timeout.Dispose();
-            _timeout = new CancellationTokenSource();
-        }
-
-        var token = _timeout.Token;
+        var timeoutSource = request.ResetTimeout();
+        var token = timeoutSource.Token;
         using var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _timeout)
+            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource)
             : default;
-        _timeout.CancelAfter(timeout);
+        timeoutSource.CancelAfter(timeout);
         try
         {
             return SendOnce(request, token);
@@ -44,18 +39,14 @@ internal abstract class OtlpTransport : IDisposable
         }
         finally
         {
-            _timeout.CancelAfter(Timeout.Infinite);
+            timeoutSource.CancelAfter(Timeout.Infinite);
         }
     }
 
-    public void Dispose()
-    {
-        DisposeClient();
-        _timeout.Dispose();
-    }
+    public void Dispose() => DisposeClient();
 
     /// <summary>One attempt, cancelled by <paramref name="token"/> (the timeout or the caller); may throw.</summary>
-    protected abstract SendResult SendOnce(ExportBuffer request, CancellationToken token);
+    protected abstract SendResult SendOnce(OtlpRequest request, CancellationToken token);
 
     /// <summary>Releases the transport's connection(s).</summary>
     protected abstract void DisposeClient();

@@ -45,6 +45,36 @@ public abstract class SpanExporter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reports the outcome of a batch for which <see cref="Export"/> returned <see cref="ExportResult.Pending"/>:
+    /// <see cref="ExportResult.Success"/> once delivered, <see cref="ExportResult.Failure"/> once given up on. The batch
+    /// processor then counts its spans as exported or dropped (dropped by the shutdown once shutdown has begun). Call
+    /// it exactly once per pending batch, from any thread; it never throws.
+    /// </summary>
+    /// <param name="spans">The number of spans in the batch.</param>
+    /// <param name="result">The final outcome (<see cref="ExportResult.Pending"/> is treated as a failure).</param>
+    protected void CompletePending(int spans, ExportResult result)
+    {
+        try
+        {
+            PendingCompleted?.Invoke(spans, result);
+        }
+        catch (Exception ex)
+        {
+            Diagnostics.SdkEventSource.Log.ProcessorFailed(GetType().Name, nameof(CompletePending), ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// True when the caller counts late outcomes (the batch processor does): <see cref="Export"/> may then return
+    /// <see cref="ExportResult.Pending"/> and report the outcome through <see cref="CompletePending"/>. A caller that
+    /// does not (the simple processor, or code calling <see cref="Export"/> itself) expects a final result.
+    /// </summary>
+    protected bool CanCompleteLater => PendingCompleted is not null;
+
+    /// <summary>Set by the batch processor that calls this exporter, to count late outcomes (see <see cref="CompletePending"/>).</summary>
+    internal Action<int, ExportResult>? PendingCompleted { get; set; }
+
     /// <summary>Disposes the exporter.</summary>
     public void Dispose()
     {

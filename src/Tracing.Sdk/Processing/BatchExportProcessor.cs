@@ -87,6 +87,9 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
     /// <summary>Spans the exporter reported as delivered.</summary>
     public long Exported => _worker.Exporter.Exported;
 
+    /// <summary>Spans the exporter still delivers after its export returned (<see cref="ExportResult.Pending"/>): neither exported nor dropped yet.</summary>
+    internal long PendingSpans => _worker.Exporter.Pending;
+
     /// <summary>Sampled spans that will never be exported: queue full, export failed or timed out, or ended after shutdown.</summary>
     public long Dropped => GetStats().Dropped;
 

@@ -39,7 +39,7 @@ public sealed class SimpleExportProcessor : SpanProcessor
             _one[0] = span;
             try
             {
-                if (_exporter.Export(new SpanBatch(_one, 1), CancellationToken.None) != ExportResult.Success)
+                if (_exporter.Export(new SpanBatch(_one, 1), CancellationToken.None) == ExportResult.Failure)
                 {
                     SdkEventSource.Log.ExportFailed(_exporter.GetType().Name, 1, "exporter returned Failure");
                 }

@@ -11,7 +11,9 @@ namespace Tracing.Sdk.Processing;
 /// pools. An exporter that throws or returns failure loses its batch (counted as failed). An export that runs past the
 /// timeout has its cancellation token cancelled; if it still has not returned after a grace period (the smaller of the
 /// timeout and one second), it is abandoned: its batch is counted as failed, its records are left to the garbage
-/// collector (the exporter may still be reading them), and <c>onAbandoned</c> starts a new exporter thread.
+/// collector (the exporter may still be reading them), and <c>onAbandoned</c> starts a new exporter thread. An export
+/// that returns <see cref="ExportResult.Pending"/> (the exporter still delivers a copy of the batch) counts as pending
+/// until the exporter reports its outcome through <see cref="SpanExporter.CompletePending"/>, from any thread.
 /// </summary>
 /// <remarks>
 /// Invariants:
@@ -19,8 +21,10 @@ namespace Tracing.Sdk.Processing;
 /// <item><c>_watch</c> guards the export in progress (<c>_running</c>, its stage, start time, size and token). Exactly
 /// one of the exporting thread (on return) and the watchdog (on abandonment) finds <c>_running</c> true and clears it;
 /// that one counts the export's outcome, so every batch is counted once.</item>
-/// <item>The counters are written by the exporting thread while it owns the export, or by the watchdog once it has
-/// abandoned it (the abandoned thread then writes nothing more); any thread may read them.</item>
+/// <item>The span counters are written with interlocked operations: by the exporting thread while it owns the export, by
+/// the watchdog once it has abandoned it (the abandoned thread then writes nothing more), and by whichever thread
+/// reports a pending batch's outcome. A pending batch moves from <c>_pending</c> to exported or dropped once, so
+/// exported + dropped + pending always accounts for every batch handed to the exporter.</item>
 /// <item>Records are released only by the thread that finished its export in time; an abandoned batch's records never
 /// return to a pool, so a record the exporter still reads is never handed out again.</item>
 /// </list>
@@ -42,6 +46,7 @@ internal sealed class WatchedExporter : IDisposable
     private int _count;
 
     private long _exported;
+    private long _pending;
     private long _droppedExportFailure;
     private long _droppedExportShutdown;
     private volatile bool _shutdownBegun;
@@ -57,10 +62,14 @@ internal sealed class WatchedExporter : IDisposable
         _graceMs = Math.Min(timeoutMilliseconds, 1000);
         _onAbandoned = onAbandoned;
         _timer = new Timer(static s => ((WatchedExporter)s!).OnTimer(), this, Timeout.Infinite, Timeout.Infinite);
+        exporter.PendingCompleted = OnPendingCompleted;
     }
 
     /// <summary>Spans in batches the exporter reported as delivered.</summary>
     public long Exported => Volatile.Read(ref _exported);
+
+    /// <summary>Spans in batches the exporter still delivers after its <c>Export</c> returned (<see cref="ExportResult.Pending"/>).</summary>
+    public long Pending => Volatile.Read(ref _pending);
 
     /// <summary>Spans in batches whose export failed, threw or was abandoned.</summary>
     public long DroppedExportFailure => Volatile.Read(ref _droppedExportFailure);
@@ -108,7 +117,7 @@ internal sealed class WatchedExporter : IDisposable
         try
         {
             result = _exporter.Export(new SpanBatch(batch, n), cts.Token);
-            if (result != ExportResult.Success)
+            if (result == ExportResult.Failure)
             {
                 SdkEventSource.Log.ExportFailed(_exporterName, n, "exporter returned Failure");
             }
@@ -130,25 +139,48 @@ internal sealed class WatchedExporter : IDisposable
             _timer.Change(Timeout.Infinite, Timeout.Infinite);
         }
 
-        if (result == ExportResult.Success)
+        if (result == ExportResult.Pending)
         {
-            Volatile.Write(ref _exported, _exported + n);
+            // The exporter keeps a copy and reports the outcome later (possibly already has: the counter may dip below
+            // zero for a moment, never the sum).
+            Interlocked.Add(ref _pending, n);
         }
         else
         {
-            Volatile.Write(ref _failures, _failures + 1);
-            if (_shutdownBegun)
-            {
-                Volatile.Write(ref _droppedExportShutdown, _droppedExportShutdown + n);
-            }
-            else
-            {
-                Volatile.Write(ref _droppedExportFailure, _droppedExportFailure + n);
-            }
+            Count(n, result);
         }
 
         ReleaseAll(batch, n);
         return true;
+    }
+
+    /// <summary>The exporter reports the outcome of a batch it returned <see cref="ExportResult.Pending"/> for.</summary>
+    private void OnPendingCompleted(int spans, ExportResult result)
+    {
+        if (spans <= 0)
+        {
+            return;
+        }
+
+        if (result != ExportResult.Success)
+        {
+            SdkEventSource.Log.ExportFailed(_exporterName, spans, "exporter reported the pending batch as failed");
+        }
+
+        Interlocked.Add(ref _pending, -spans);
+        Count(spans, result == ExportResult.Success ? ExportResult.Success : ExportResult.Failure);
+    }
+
+    private void Count(int n, ExportResult result)
+    {
+        if (result == ExportResult.Success)
+        {
+            Interlocked.Add(ref _exported, n);
+            return;
+        }
+
+        Interlocked.Increment(ref _failures);
+        Interlocked.Add(ref _shutdownBegun ? ref _droppedExportShutdown : ref _droppedExportFailure, n);
     }
 
     /// <summary>Stops the watchdog's timer (once the exporter thread has stopped).</summary>
@@ -218,9 +250,9 @@ internal sealed class WatchedExporter : IDisposable
             {
                 // Abandon: the hung thread finds _running false when (if) Export returns, and exits without counting.
                 _running = false;
-                Volatile.Write(ref _failures, _failures + 1);
+                Interlocked.Increment(ref _failures);
                 Volatile.Write(ref _abandoned, _abandoned + 1);
-                Volatile.Write(ref _droppedExportFailure, _droppedExportFailure + _count);
+                Interlocked.Add(ref _droppedExportFailure, _count);
                 SdkEventSource.Log.ExportAbandoned(_exporterName, _count);
 
                 // Under the lock, so the next exporter thread is in charge before the hung one can return and exit.

@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using Tracing.Sdk.Exporting;
+using Tracing.Sdk.Processing;
+using Xunit;
+
+namespace Tracing.Sdk.Tests.Processing;
+
+/// <summary>
+/// An exporter that keeps delivering after <c>Export</c> returned (<see cref="ExportResult.Pending"/>) and reports the
+/// outcome later: the batch processor counts such a batch as neither exported nor dropped until then, then exactly once.
+/// </summary>
+public sealed class PendingExportTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public void APendingBatch_IsCountedOnlyOnceItsOutcomeIsReported_AsExportedOrDroppedWithItsReason()
+    {
+        var exporter = new DeferredExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxExportBatchSize = 10, ScheduledDelay = TimeSpan.FromMinutes(10) });
+        var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddProcessor(processor).Build();
+        var tracer = provider.GetTracer("test");
+        Assert.True(exporter.CanCompleteLaterNow);
+
+        for (int i = 0; i < 30; i++)
+        {
+            tracer.StartSpan("op").End();
+        }
+
+        Assert.True(provider.ForceFlush(Generous));
+        Assert.Equal(3, exporter.Batches.Count);
+        var stats = processor.GetStats();
+        Assert.Equal(0, stats.Exported);
+        Assert.Equal(0, stats.Dropped);
+        Assert.Equal(30, processor.PendingSpans);
+
+        // One delivered, one failed: counted now, each once.
+        exporter.Complete(ExportResult.Success);
+        exporter.Complete(ExportResult.Failure);
+        stats = processor.GetStats();
+        Assert.Equal(10, stats.Exported);
+        Assert.Equal(10, stats.DroppedExportFailure);
+        Assert.Equal(1, stats.ExportFailures);
+        Assert.Equal(10, processor.PendingSpans);
+
+        // A batch that fails once shutdown has begun was lost to the shutdown.
+        Assert.True(provider.Shutdown(Generous));
+        exporter.Complete(ExportResult.Failure);
+        stats = processor.GetStats();
+        Assert.Equal(0, processor.PendingSpans);
+        Assert.Equal(10, stats.DroppedShutdown);
+        Assert.Equal(30, stats.Enqueued);
+        Assert.Equal(stats.Enqueued, stats.Exported + stats.Dropped);
+    }
+
+    [Fact]
+    public void AnExporterCalledWithoutABatchProcessor_IsToldItsCallerExpectsAFinalResult()
+    {
+        using var exporter = new DeferredExporter();
+
+        Assert.False(exporter.CanCompleteLaterNow);
+    }
+
+    /// <summary>Keeps the batch sizes and reports each outcome when the test says so.</summary>
+    private sealed class DeferredExporter : SpanExporter
+    {
+        public ConcurrentQueue<int> Batches { get; } = new();
+
+        public bool CanCompleteLaterNow => CanCompleteLater;
+
+        public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken)
+        {
+            Batches.Enqueue(batch.Count);
+            return ExportResult.Pending;
+        }
+
+        public void Complete(ExportResult result)
+        {
+            Assert.True(Batches.TryDequeue(out int spans));
+            CompletePending(spans, result);
+        }
+    }
+}
