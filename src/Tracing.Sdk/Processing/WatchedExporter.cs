@@ -24,7 +24,10 @@ namespace Tracing.Sdk.Processing;
 /// <item>The span counters are written with interlocked operations: by the exporting thread while it owns the export, by
 /// the watchdog once it has abandoned it (the abandoned thread then writes nothing more), and by whichever thread
 /// reports a pending batch's outcome. A pending batch moves from <c>_pending</c> to exported or dropped once, so
-/// exported + dropped + pending always accounts for every batch handed to the exporter.</item>
+/// exported + dropped + pending always accounts for every batch handed to the exporter — except an abandoned export
+/// that still returned <see cref="ExportResult.Pending"/>: the watchdog counted it as failed, it stays in
+/// <c>_pending</c> (and <c>_orphaned</c>) until a report of as many spans arrives, and that report counts nothing, so
+/// exported + dropped is exact once every report is in.</item>
 /// <item>Records are released only by the thread that finished its export in time; an abandoned batch's records never
 /// return to a pool, so a record the exporter still reads is never handed out again.</item>
 /// </list>
@@ -47,6 +50,7 @@ internal sealed class WatchedExporter : IDisposable
 
     private long _exported;
     private long _pending;
+    private long _orphaned;
     private long _droppedExportFailure;
     private long _droppedExportShutdown;
     private volatile bool _shutdownBegun;
@@ -70,6 +74,9 @@ internal sealed class WatchedExporter : IDisposable
 
     /// <summary>Spans in batches the exporter still delivers after its <c>Export</c> returned (<see cref="ExportResult.Pending"/>).</summary>
     public long Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Spans of abandoned exports that the exporter still reports on later; those reports count nothing.</summary>
+    internal long Orphaned => Volatile.Read(ref _orphaned);
 
     /// <summary>Spans in batches whose export failed, threw or was abandoned.</summary>
     public long DroppedExportFailure => Volatile.Read(ref _droppedExportFailure);
@@ -132,6 +139,14 @@ internal sealed class WatchedExporter : IDisposable
             if (!_running)
             {
                 // The watchdog gave up on this export and counted it; the records may still be in the exporter's hands.
+                // If the exporter took the batch over anyway, its late outcome must not count it a second time.
+                // It is pending like any other batch until its report, which then counts nothing (see OnPendingCompleted).
+                if (result == ExportResult.Pending)
+                {
+                    Interlocked.Add(ref _pending, n);
+                    Interlocked.Add(ref _orphaned, n);
+                }
+
                 return false;
             }
 
@@ -165,6 +180,22 @@ internal sealed class WatchedExporter : IDisposable
         if (result != ExportResult.Success)
         {
             SdkEventSource.Log.ExportFailed(_exporterName, spans, "exporter reported the pending batch as failed");
+        }
+
+        // An abandoned export's batch was counted as failed by the watchdog. Reports carry no batch identity, so the
+        // next reports covering that many spans are not counted: whichever report is skipped, every span is counted
+        // once, and the pending count nets out once the orphan's own report arrives.
+        long orphaned = Volatile.Read(ref _orphaned);
+        while (orphaned >= spans)
+        {
+            long seen = Interlocked.CompareExchange(ref _orphaned, orphaned - spans, orphaned);
+            if (seen == orphaned)
+            {
+                Interlocked.Add(ref _pending, -spans);
+                return;
+            }
+
+            orphaned = seen;
         }
 
         Interlocked.Add(ref _pending, -spans);

@@ -56,11 +56,64 @@ public sealed class PendingExportTests
     }
 
     [Fact]
+    public void AnAbandonedExportThatStillReturnsPending_IsCountedOnce()
+    {
+        var exporter = new HangThenPendingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { ExportTimeout = TimeSpan.FromMilliseconds(100), ScheduledDelay = TimeSpan.FromMinutes(10) });
+        var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddProcessor(processor).Build();
+        try
+        {
+            var tracer = provider.GetTracer("test");
+            tracer.StartSpan("hung").End();
+            provider.ForceFlush(TimeSpan.Zero); // asks for the export without waiting for it
+            Assert.True(exporter.Entered.Wait(Generous));
+            Assert.True(SpinWait.SpinUntil(() => processor.GetStats().ExportsAbandoned == 1, Generous));
+
+            // The hung export returns Pending after all; once the processor has seen that, the exporter reports it.
+            exporter.Release();
+            Assert.True(SpinWait.SpinUntil(() => processor.PendingSpans == 1, Generous));
+            exporter.Complete(ExportResult.Success);
+
+            var stats = processor.GetStats();
+            Assert.Equal(0, processor.PendingSpans);
+            Assert.Equal(1, stats.DroppedExportFailure);
+            Assert.Equal(0, stats.Exported);
+            Assert.Equal(stats.Enqueued, stats.Exported + stats.Dropped);
+        }
+        finally
+        {
+            exporter.Release();
+            provider.Shutdown(Generous);
+        }
+    }
+
+    [Fact]
     public void AnExporterCalledWithoutABatchProcessor_IsToldItsCallerExpectsAFinalResult()
     {
         using var exporter = new DeferredExporter();
 
         Assert.False(exporter.CanCompleteLaterNow);
+    }
+
+    /// <summary>Hangs in its first export until released, then takes the batch over (Pending); reports when told.</summary>
+    private sealed class HangThenPendingExporter : SpanExporter
+    {
+        private readonly ManualResetEventSlim _release = new(false);
+        private int _spans;
+
+        public ManualResetEventSlim Entered { get; } = new(false);
+
+        public void Release() => _release.Set();
+
+        public override ExportResult Export(in SpanBatch batch, CancellationToken cancellationToken)
+        {
+            _spans = batch.Count;
+            Entered.Set();
+            _release.Wait(CancellationToken.None);
+            return ExportResult.Pending;
+        }
+
+        public void Complete(ExportResult result) => CompletePending(_spans, result);
     }
 
     /// <summary>Keeps the batch sizes and reports each outcome when the test says so.</summary>
