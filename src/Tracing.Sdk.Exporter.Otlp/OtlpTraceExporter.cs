@@ -405,14 +405,23 @@ public sealed class OtlpTraceExporter : SpanExporter
         base.Dispose(disposing);
     }
 
-    private ExportResult ExportInPlace(OtlpRequest request, int count, long deadline, CancellationToken token)
+    private ExportResult ExportInPlace(OtlpRequest request, int count, long deadline, CancellationToken token) =>
+        Settle(request, count, SendWithRetry(request, deadline, retry: true, token));
+
+    /// <summary>
+    /// Counts a send's outcome, on whichever thread sent it: delivered; with a spool, a retryable failure goes to disk
+    /// for the drain to retry; otherwise dropped with its reason. With a spool, call it under <c>_sendLock</c>.
+    /// </summary>
+    private ExportResult Settle(OtlpRequest request, int count, in SendResult result)
     {
-        var result = SendWithRetry(request, deadline, retry: true, token);
         switch (result.Status)
         {
             case SendStatus.Success:
                 Accept(count, result);
                 return ExportResult.Success;
+            case SendStatus.Retryable when _spool is not null:
+                OnAttemptFailed(result);
+                return SpoolBatch(_spool, request, count, _shutdownCts.IsCancellationRequested ? "shutdown: " + result.Reason : result.Reason);
             case SendStatus.Retryable:
                 Drop(count, _stopping ? "shutdown: " + result.Reason : "retries exhausted: " + result.Reason);
                 return ExportResult.Failure;
@@ -437,19 +446,7 @@ public sealed class OtlpTraceExporter : SpanExporter
             return SpoolBatch(spool, request, count, "older batches are still waiting");
         }
 
-        var result = SendWithRetry(request, deadline, retry: false, token);
-        switch (result.Status)
-        {
-            case SendStatus.Success:
-                Accept(count, result);
-                return ExportResult.Success;
-            case SendStatus.Retryable:
-                OnAttemptFailed(result);
-                return SpoolBatch(spool, request, count, result.Reason);
-            default:
-                Drop(count, "not retryable: " + result.Reason);
-                return ExportResult.Failure;
-        }
+        return Settle(request, count, SendWithRetry(request, deadline, retry: false, token));
     }
 
     // Called under _sendLock. The batch in the request goes to disk before any back-off; the drain retries it from there.
@@ -825,33 +822,25 @@ public sealed class OtlpTraceExporter : SpanExporter
         {
             // Only the shutdown token: the processor's token belongs to the Export call, which has returned.
             var result = SendWithRetry(request, request.Deadline, retry: _spool is null, _shutdownCts.Token);
-            switch (result.Status)
+            if (result.Status == SendStatus.Retryable && _spool is not null)
             {
-                case SendStatus.Success:
-                    Accept(count, result);
-                    outcome = ExportResult.Success;
-                    break;
-                case SendStatus.Retryable when _spool is not null:
-                    OnAttemptFailed(result);
-                    lock (_sendLock)
+                // The spool is written under the send lock, and not at all once shutdown has released it.
+                lock (_sendLock)
+                {
+                    if (_released)
                     {
-                        if (_released)
-                        {
-                            Drop(count, "shutdown: " + result.Reason);
-                        }
-                        else
-                        {
-                            outcome = SpoolBatch(_spool, request, count, _shutdownCts.IsCancellationRequested ? "shutdown: " + result.Reason : result.Reason);
-                        }
+                        OnAttemptFailed(result);
+                        Drop(count, "shutdown: " + result.Reason);
                     }
-
-                    break;
-                case SendStatus.Retryable:
-                    Drop(count, _stopping ? "shutdown: " + result.Reason : "retries exhausted: " + result.Reason);
-                    break;
-                default:
-                    Drop(count, "not retryable: " + result.Reason);
-                    break;
+                    else
+                    {
+                        outcome = Settle(request, count, result);
+                    }
+                }
+            }
+            else
+            {
+                outcome = Settle(request, count, result);
             }
         }
         catch (Exception ex)
