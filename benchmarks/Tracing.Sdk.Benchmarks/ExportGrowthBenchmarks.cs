@@ -75,8 +75,6 @@ internal sealed class ExportGrowth : IDisposable
     private readonly OtelExporter _otel;
     private readonly SpanData[] _spans;
     private readonly Activity[] _activities;
-    private readonly ActivitySource _source;
-    private readonly ActivityListener _listener;
 
     private ExportGrowth(OtlpLoopbackReceiver receiver, int batch, int attributes)
     {
@@ -88,53 +86,8 @@ internal sealed class ExportGrowth : IDisposable
         });
         _otel = new OtelExporter(new OtelOptions { Endpoint = receiver.HttpEndpoint, Protocol = OtelProtocol.HttpProtobuf });
 
-        var spans = new List<SpanData>();
-        using (var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("bench").AddInMemoryExporter(spans).Build())
-        {
-            var tracer = provider.GetTracer("bench", "1.0");
-            for (int i = 0; i < batch; i++)
-            {
-                var span = tracer.StartRootSpan("GET /api/items", SpanKind.Server);
-                for (int a = 0; a < attributes; a++)
-                {
-                    var (key, value) = Attribute(a);
-                    if (value is int n)
-                    {
-                        span.SetAttribute(key, n);
-                    }
-                    else
-                    {
-                        span.SetAttribute(key, (string)value);
-                    }
-                }
-
-                span.AddEvent("handler.start");
-                span.End();
-            }
-        }
-
-        _spans = [.. spans];
-        _source = new ActivitySource("bench.growth", "1.0");
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "bench.growth",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_listener);
-        _activities = new Activity[batch];
-        for (int i = 0; i < batch; i++)
-        {
-            var activity = _source.StartActivity("GET /api/items", ActivityKind.Server)!;
-            for (int a = 0; a < attributes; a++)
-            {
-                var (key, value) = Attribute(a);
-                activity.SetTag(key, value);
-            }
-
-            activity.AddEvent(new ActivityEvent("handler.start"));
-            activity.Stop();
-            _activities[i] = activity;
-        }
+        _spans = TypicalBatch.Spans(batch, attributes);
+        _activities = TypicalBatch.Activities(batch, attributes);
     }
 
     /// <summary>Starts the receiver (counting, to print the wire sizes once) and builds both batches.</summary>
@@ -157,20 +110,8 @@ internal sealed class ExportGrowth : IDisposable
     {
         _ours.Dispose();
         _otel.Dispose();
-        _listener.Dispose();
-        _source.Dispose();
         _receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
-
-    private static (string Key, object Value) Attribute(int index) => index switch
-    {
-        0 => ("http.request.method", "GET"),
-        1 => ("url.path", "/api/items"),
-        2 => ("http.response.status_code", 200),
-        3 => ("server.address", "example.com"),
-        4 => ("server.port", 443),
-        _ => (string.Create(CultureInfo.InvariantCulture, $"app.attr.{index}"), string.Create(CultureInfo.InvariantCulture, $"value-{index}")),
-    };
 
     /// <summary>Request bytes one export adds at the receiver (read from its <c>/bytes</c> endpoint).</summary>
     private long BytesOf(Action export)

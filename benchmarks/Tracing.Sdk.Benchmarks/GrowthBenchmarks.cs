@@ -120,7 +120,7 @@ public class BatchSizeGrowthBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _spans = OtlpSerializeBenchmarks.TypicalSpans(BatchSize);
+        _spans = TypicalBatch.Spans(BatchSize);
         int bytes = _serializer.Serialize(new SpanBatch(_spans, BatchSize), _buffer);
         System.Console.WriteLine($"// wire size: batch {BatchSize}: {bytes} bytes, {(double)bytes / BatchSize:F1} bytes per span");
     }

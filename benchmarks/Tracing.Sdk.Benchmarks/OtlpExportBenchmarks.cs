@@ -42,8 +42,6 @@ public class OtlpExportBenchmarks
     private OtelExporter _otel = null!;
     private SpanData[] _spans = null!;
     private Activity[] _activities = null!;
-    private ActivitySource _source = null!;
-    private ActivityListener _listener = null!;
     private HttpClient _floorClient = null!;
     private Uri _floorUri = null!;
     private byte[] _floorBody = null!;
@@ -70,24 +68,7 @@ public class OtlpExportBenchmarks
             Protocol = grpc ? OtelProtocol.Grpc : OtelProtocol.HttpProtobuf,
         });
 
-        var spans = new List<SpanData>();
-        using (var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("bench").AddInMemoryExporter(spans).Build())
-        {
-            var tracer = provider.GetTracer("bench", "1.0");
-            for (int i = 0; i < BatchSize; i++)
-            {
-                var span = tracer.StartRootSpan("GET /api/items", SpanKind.Server);
-                span.SetAttribute("http.request.method", "GET");
-                span.SetAttribute("url.path", "/api/items");
-                span.SetAttribute("http.response.status_code", 200);
-                span.SetAttribute("server.address", "example.com");
-                span.SetAttribute("server.port", 443);
-                span.AddEvent("handler.start");
-                span.End();
-            }
-        }
-
-        _spans = [.. spans];
+        _spans = TypicalBatch.Spans(BatchSize);
 
         // The floor: our serializer's bytes (the same size as OpenTelemetry's), framed for gRPC when asked.
         var serializer = new Tracing.Sdk.Exporter.Otlp.Serialization.OtlpProtobufSerializer();
@@ -106,26 +87,7 @@ public class OtlpExportBenchmarks
         _floorClient = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null });
         _floorUri = grpc ? new Uri(_receiver.GrpcEndpoint, "/opentelemetry.proto.collector.trace.v1.TraceService/Export") : _receiver.HttpEndpoint;
 
-        _source = new ActivitySource("bench", "1.0");
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == "bench",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-        };
-        ActivitySource.AddActivityListener(_listener);
-        _activities = new Activity[BatchSize];
-        for (int i = 0; i < BatchSize; i++)
-        {
-            var a = _source.StartActivity("GET /api/items", ActivityKind.Server)!;
-            a.SetTag("http.request.method", "GET");
-            a.SetTag("url.path", "/api/items");
-            a.SetTag("http.response.status_code", 200);
-            a.SetTag("server.address", "example.com");
-            a.SetTag("server.port", 443);
-            a.AddEvent(new ActivityEvent("handler.start"));
-            a.Stop();
-            _activities[i] = a;
-        }
+        _activities = TypicalBatch.Activities(BatchSize);
     }
 
     [GlobalCleanup]
@@ -134,8 +96,6 @@ public class OtlpExportBenchmarks
         _floorClient.Dispose();
         _ours.Dispose();
         _otel.Dispose();
-        _listener.Dispose();
-        _source.Dispose();
         _receiver.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 

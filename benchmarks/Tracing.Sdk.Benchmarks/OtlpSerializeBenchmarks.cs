@@ -21,34 +21,11 @@ public class OtlpSerializeBenchmarks
     private SpanData[] _spans = null!;
 
     [GlobalSetup]
-    public void Setup() => _spans = TypicalSpans(BatchSize);
+    public void Setup() => _spans = TypicalBatch.Spans(BatchSize);
 
     [Benchmark(Baseline = true, OperationsPerInvoke = BatchSize)]
     public int Protobuf() => _protobuf.Serialize(new SpanBatch(_spans, BatchSize), _buffer);
 
     [Benchmark(OperationsPerInvoke = BatchSize)]
     public int Json() => _json.Serialize(new SpanBatch(_spans, BatchSize), _buffer);
-
-    /// <summary><paramref name="count"/> typical server spans (5 attributes, 1 event), ended and kept.</summary>
-    internal static SpanData[] TypicalSpans(int count)
-    {
-        var spans = new List<SpanData>();
-        using (var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("bench").AddInMemoryExporter(spans).Build())
-        {
-            var tracer = provider.GetTracer("bench", "1.0");
-            for (int i = 0; i < count; i++)
-            {
-                var span = tracer.StartRootSpan("GET /api/items", SpanKind.Server);
-                span.SetAttribute("http.request.method", "GET");
-                span.SetAttribute("url.path", "/api/items");
-                span.SetAttribute("http.response.status_code", 200);
-                span.SetAttribute("server.address", "example.com");
-                span.SetAttribute("server.port", 443);
-                span.AddEvent("handler.start");
-                span.End();
-            }
-        }
-
-        return [.. spans];
-    }
 }
