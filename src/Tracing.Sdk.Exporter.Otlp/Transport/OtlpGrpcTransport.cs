@@ -23,7 +23,10 @@ namespace Tracing.Sdk.Exporter.Otlp.Transport;
 /// several awaits per response (headers, message, trailers), each a thread-pool hop when the awaited data is not yet
 /// in. On a machine whose cores are busy with the application, every hop waits for a core, and the export thread's
 /// throughput is that latency. Here the whole response is read inside one <c>SendAsync</c> (the response is buffered),
-/// so the export thread blocks once per request, and a call allocates only what <see cref="HttpClient"/> itself needs.
+/// and a call allocates only what <see cref="HttpClient"/> itself needs. Under the batch processor the attempt is
+/// started with <see cref="OtlpTransport.SendAsync"/> and counted by its continuation (<see cref="PrefersAsync"/>):
+/// HTTP/2 in <see cref="HttpClient"/> runs on its connection's loops anyway, so a thread blocked on the call would
+/// only add a wake-up per request. Called directly, an export still waits for its attempt (<see cref="SendOnce"/>).
 /// </remarks>
 internal sealed class OtlpGrpcTransport : OtlpTransport
 {
@@ -64,15 +67,22 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
+    /// <summary>HTTP/2 in <see cref="HttpClient"/> is asynchronous underneath: a blocked thread per request only adds a wake-up.</summary>
+    public override bool PrefersAsync => true;
+
+    /// <summary>The length prefix is written before the message, in place: prefix and message go out as one write (one DATA frame run, not a 5-byte frame first).</summary>
+    public override int MessageHeadroom => _gzip ? 0 : 5;
+
+    protected override async Task<SendResult> SendOnceAsync(OtlpRequest request, CancellationToken token)
+    {
+        using var message = CreateMessage(request);
+        using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
+        return ReadResult(response);
+    }
+
     protected override SendResult SendOnce(OtlpRequest request, CancellationToken token)
     {
-        // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
-        using var message = new HttpRequestMessage(HttpMethod.Post, _uri)
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new GrpcMessageContent(request.Buffer, request.GrpcPrefix, _gzip),
-        };
+        using var message = CreateMessage(request);
         var task = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
         if (!task.IsCompleted)
         {
@@ -94,6 +104,14 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     }
 
     protected override void DisposeClient() => _client.Dispose();
+
+    // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
+    private HttpRequestMessage CreateMessage(OtlpRequest request) => new(HttpMethod.Post, _uri)
+    {
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        Content = new GrpcMessageContent(request.Buffer, request.GrpcPrefix, _gzip),
+    };
 
     /// <summary>Classifies a gRPC status the way the OTLP specification asks (transient codes are retried).</summary>
     /// <param name="code">The <c>grpc-status</c> code.</param>
@@ -272,8 +290,21 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
                 return;
             }
 
-            // Five bytes written before the message (not one copy of it); the connection buffers both into one frame.
-            // The prefix array belongs to the request's send slot, reused: a slot carries one request at a time.
+            // The serializer left room for the prefix before the message: one write, one run of DATA frames. Each write
+            // to an HTTP/2 request stream is its own frame(s) and its own pass through the connection's write loop,
+            // so a separate 5-byte write would cost a frame and a wait of its own.
+            if (_request.Start >= 5)
+            {
+                int at = _request.Start - 5;
+                byte[] array = _request.Array;
+                array[at] = 0;
+                BinaryPrimitives.WriteUInt32BigEndian(array.AsSpan(at + 1, 4), (uint)_request.Length);
+                await stream.WriteAsync(array.AsMemory(at, 5 + _request.Length), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // A message without room before it (read back from the spool): the prefix is written first. The prefix
+            // array belongs to the request's send slot, reused: a slot carries one request at a time.
             _prefix[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)_request.Length);
             await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);
