@@ -13,7 +13,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// time (with the HTTP stack's thread-pool work and the in-process receiver) and wall time. One export here is one
 /// operation of the benchmark: <see cref="OtlpExportBenchmarks.ExportsPerOp"/> batches, then a flush that waits for them. On a shared machine whose
 /// cores are oversubscribed, wall time there is mostly time spent waiting for a core; CPU time is what an export costs.
-/// Usage: <c>exportcpu [--rounds N] [--exports N] [--protocol both|grpc|http]</c>.
+/// Usage: <c>exportcpu [--rounds N] [--exports N] [--protocol both|grpc|http] [--only otel|ours|floor]</c> (one case alone, for a profiler or <c>perf stat</c>).
 /// </summary>
 public static class ExportCpuCommand
 {
