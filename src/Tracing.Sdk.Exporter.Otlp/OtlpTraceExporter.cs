@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
-using System.Threading.Tasks;
 using Tracing.Sdk.Exporter.Otlp.Diagnostics;
 using Tracing.Sdk.Exporter.Otlp.Serialization;
 using Tracing.Sdk.Exporter.Otlp.Spool;
@@ -31,8 +30,7 @@ namespace Tracing.Sdk.Exporter.Otlp;
 /// <para>
 /// Up to <see cref="OtlpExporterOptions.MaxConcurrentExports"/> requests are in flight at once when the caller counts
 /// late outcomes (<see cref="SpanExporter.CanCompleteLater"/>: the batch processor does): <see cref="Export"/>
-/// encodes the batch into a free send slot's buffer, hands it to that slot's thread (over gRPC: starts the first
-/// attempt asynchronously, its continuation counting the outcome, the slot's thread used only for retries) and returns
+/// encodes the batch into a free send slot's buffer, hands it to that slot's thread and returns
 /// <see cref="ExportResult.Pending"/>; the slot reports the outcome through <see cref="SpanExporter.CompletePending"/>
 /// (so the batch processor counts the batch as exported or dropped only once it is known). <c>Export</c> waits only when
 /// every slot is in flight. Called directly (or by the simple processor), an export sends in place and returns its
@@ -602,11 +600,7 @@ public sealed class OtlpTraceExporter : SpanExporter
     }
 
     // One export's attempts, by the exporters' shared policy: in place (retry) or once (the spool retries instead).
-    // firstAttempt: the result of a first attempt already made asynchronously (a send slot's), or null.
     private SendResult SendWithRetry(OtlpRequest request, long deadline, bool retry, CancellationToken cancellationToken) =>
-        SendWithRetry(request, deadline, retry, firstAttempt: null, cancellationToken);
-
-    private SendResult SendWithRetry(OtlpRequest request, long deadline, bool retry, SendResult? firstAttempt, CancellationToken cancellationToken) =>
         (retry ? _retry : ExportRetryPolicy.Once).Send(
             (Exporter: this, Request: request),
             static (s, remaining, token) =>
@@ -626,7 +620,6 @@ public sealed class OtlpTraceExporter : SpanExporter
                 OtlpExporterEventSource.Log.ExportRetrying(s.Exporter._endpointText, attempt, reason, (int)delay.TotalMilliseconds);
             },
             deadline,
-            firstAttempt,
             cancellationToken);
 
     // After a retryable failure with a spool (from any thread): the background drain backs off exponentially.
@@ -784,14 +777,7 @@ public sealed class OtlpTraceExporter : SpanExporter
 
         try
         {
-            if (_transport.PrefersAsync)
-            {
-                slot.StartAsync();
-            }
-            else
-            {
-                slot.Start(firstAttempt: null);
-            }
+            slot.Start();
         }
         catch
         {
@@ -826,48 +812,16 @@ public sealed class OtlpTraceExporter : SpanExporter
         }
     }
 
-    /// <summary>
-    /// A send slot's request after its first attempt made asynchronously (on the thread that completed it): a success
-    /// or a refusal for good is counted here at once; a retryable failure goes to the slot's thread, which backs off
-    /// and retries (or spools) as a blocking send does.
-    /// </summary>
-    private void OnAsyncAttemptCompleted(SendSlot slot, in SendResult result)
-    {
-        if (result.Status == SendStatus.Retryable)
-        {
-            try
-            {
-                slot.Start(result);
-                return;
-            }
-            catch (Exception ex)
-            {
-                // No thread to retry on (out of memory): the attempt's failure is the outcome.
-                OtlpExporterEventSource.Log.SpoolUnavailable(string.Empty, ex.Message);
-            }
-        }
-
-        SendFromSlot(slot, result);
-    }
-
-    /// <summary>
-    /// On a send slot's thread (or, after an asynchronous first attempt, on the thread that completed it): one request's
-    /// attempts, then its outcome counted and reported.
-    /// </summary>
-    private void SendFromSlot(SendSlot slot, SendResult? firstAttempt)
+    /// <summary>On a send slot's thread: one request's attempts, then its outcome counted and reported.</summary>
+    private void SendFromSlot(SendSlot slot)
     {
         var request = slot.Request;
         int count = request.Spans;
         var outcome = ExportResult.Failure;
         try
         {
-            if (firstAttempt is { Status: SendStatus.Success })
-            {
-                OnAttemptSucceeded();
-            }
-
             // Only the shutdown token: the processor's token belongs to the Export call, which has returned.
-            var result = SendWithRetry(request, request.Deadline, retry: _spool is null, firstAttempt, _shutdownCts.Token);
+            var result = SendWithRetry(request, request.Deadline, retry: _spool is null, _shutdownCts.Token);
             if (result.Status == SendStatus.Retryable && _spool is not null)
             {
                 // The spool is written under the send lock, and not at all once shutdown has released it.
@@ -909,59 +863,28 @@ public sealed class OtlpTraceExporter : SpanExporter
     }
 
     /// <summary>
-    /// One request buffer and, once needed, one thread that sends what is handed to it. The thread blocks on the
-    /// response (a synchronous transport), so a request in flight costs a parked thread, not a busy core. Over a
-    /// transport that is asynchronous underneath (<see cref="OtlpTransport.PrefersAsync"/>: gRPC), the first attempt is
-    /// started on the exporting thread and its outcome counted by the continuation, with no thread to wake; the slot's
-    /// thread is started only to back off and retry after a retryable failure.
+    /// One request buffer and, once first used with several slots, one thread that sends what is handed to it. The
+    /// thread blocks on the response (the transports are synchronous), so a request in flight costs a parked thread,
+    /// not a busy core.
     /// </summary>
     private sealed class SendSlot
     {
         private readonly OtlpTraceExporter _owner;
         private readonly object _gate = new();
-        private readonly Action _onAsyncCompleted;
         private Thread? _thread;
-        private Task<SendResult>? _attempt;
-        private SendResult? _firstAttempt;
         private bool _hasWork;
         private bool _stop;
 
-        public SendSlot(OtlpTraceExporter owner)
-        {
-            _owner = owner;
-            _onAsyncCompleted = OnAsyncCompleted;
-        }
+        public SendSlot(OtlpTraceExporter owner) => _owner = owner;
 
         public OtlpRequest Request { get; } = new();
 
-        /// <summary>Starts the first attempt without blocking; its continuation takes the request from there.</summary>
-        public void StartAsync()
-        {
-            var request = Request;
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), request.Deadline);
-            if (remaining <= TimeSpan.Zero || _owner._shutdownCts.IsCancellationRequested)
-            {
-                // No attempt to make: the slot's thread gives the answer a blocking send gives.
-                Start(firstAttempt: null);
-                return;
-            }
-
-            // Only the shutdown token: the processor's token belongs to the Export call, which returns now.
-            var attempt = _owner._transport.SendAsync(request, remaining, _owner._shutdownCts.Token);
-            _attempt = attempt;
-
-            // The continuation is one cached delegate (no allocation per request); it runs on the thread that completes
-            // the response (or on the thread pool if the attempt is already over).
-            attempt.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onAsyncCompleted);
-        }
-
-        /// <summary>Hands the encoded request to the slot's thread (started on first use), with the result of an attempt already made, if any.</summary>
-        public void Start(SendResult? firstAttempt)
+        /// <summary>Hands the encoded request to the slot's thread (started on first use).</summary>
+        public void Start()
         {
             lock (_gate)
             {
                 _hasWork = true;
-                _firstAttempt = firstAttempt;
                 if (_thread is null)
                 {
                     _thread = new Thread(static s => ((SendSlot)s!).Run())
@@ -990,19 +913,10 @@ public sealed class OtlpTraceExporter : SpanExporter
             Request.Dispose();
         }
 
-        private void OnAsyncCompleted()
-        {
-            // The attempt never faults: SendAsync classifies every failure into its result.
-            var attempt = _attempt!;
-            _attempt = null;
-            _owner.OnAsyncAttemptCompleted(this, attempt.Result);
-        }
-
         private void Run()
         {
             while (true)
             {
-                SendResult? firstAttempt;
                 lock (_gate)
                 {
                     while (!_hasWork)
@@ -1016,11 +930,9 @@ public sealed class OtlpTraceExporter : SpanExporter
                     }
 
                     _hasWork = false;
-                    firstAttempt = _firstAttempt;
-                    _firstAttempt = null;
                 }
 
-                _owner.SendFromSlot(this, firstAttempt);
+                _owner.SendFromSlot(this);
             }
         }
     }

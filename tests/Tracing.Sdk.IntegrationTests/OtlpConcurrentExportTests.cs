@@ -149,8 +149,7 @@ public sealed class OtlpConcurrentExportTests
     [InlineData(false)]
     public async Task ARequestInFlightThatFailsRetryably_IsRetriedAfterExportReturned_AndDeliveredAndCountedOnce(bool grpc)
     {
-        // Over gRPC the first attempt is made asynchronously and its continuation hands the retries to the slot's
-        // thread; over HTTP the slot's thread makes every attempt. Either way: the same attempts, retries and counts.
+        // The slot's thread backs off and retries after Export returned: the same attempts, retries and counts as in place.
         await using var receiver = await OtlpReceiver.StartAsync(grpc);
         receiver.Faults.Enqueue(grpc ? new Fault(GrpcStatusCode.Unavailable) : new Fault(HttpStatus: 503));
         receiver.Faults.Enqueue(grpc ? new Fault(GrpcStatusCode.Unavailable) : new Fault(HttpStatus: 503));

@@ -43,52 +43,24 @@ internal readonly struct ExportRetryPolicy
         Func<TState, TimeSpan, CancellationToken, SendResult> send,
         Action<TState, int, string, TimeSpan> onRetry,
         long deadline,
-        CancellationToken cancellationToken) => Send(state, send, onRetry, deadline, firstAttempt: null, cancellationToken);
-
-    /// <summary>
-    /// Like <see cref="Send{TState}(TState, Func{TState, TimeSpan, CancellationToken, SendResult}, Action{TState, int, string, TimeSpan}, long, CancellationToken)"/>,
-    /// when the first attempt was already made elsewhere (an asynchronous send): <paramref name="firstAttempt"/> is its
-    /// result, and the loop goes on from its back-off as if it had made that attempt itself.
-    /// </summary>
-    /// <param name="state">Passed to the callbacks.</param>
-    /// <param name="send">One attempt, given the time left before the deadline.</param>
-    /// <param name="onRetry">Called before each wait.</param>
-    /// <param name="deadline">A <see cref="Stopwatch.GetTimestamp"/> value past which no attempt starts.</param>
-    /// <param name="firstAttempt">The first attempt's result, or null to make it here.</param>
-    /// <param name="cancellationToken">Cancels the waits between attempts (and is passed to each attempt).</param>
-    public SendResult Send<TState>(
-        TState state,
-        Func<TState, TimeSpan, CancellationToken, SendResult> send,
-        Action<TState, int, string, TimeSpan> onRetry,
-        long deadline,
-        SendResult? firstAttempt,
         CancellationToken cancellationToken)
     {
         var backoff = _initialBackoff;
         for (int attempt = 1; ; attempt++)
         {
-            SendResult result;
-            if (attempt == 1 && firstAttempt is { } made)
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+            if (remaining <= TimeSpan.Zero)
             {
-                result = made;
-            }
-            else
-            {
-                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    return new SendResult(SendStatus.Retryable, "export timeout reached");
-                }
-
-                // A cancelled export starts no attempt (the transport would only turn the token into the same answer).
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return new SendResult(SendStatus.Retryable, "cancelled");
-                }
-
-                result = send(state, remaining, cancellationToken);
+                return new SendResult(SendStatus.Retryable, "export timeout reached");
             }
 
+            // A cancelled export starts no attempt (the transport would only turn the token into the same answer).
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return new SendResult(SendStatus.Retryable, "cancelled");
+            }
+
+            var result = send(state, remaining, cancellationToken);
             if (result.Status != SendStatus.Retryable || !_enabled || attempt > _maxRetryAttempts || cancellationToken.IsCancellationRequested)
             {
                 return result;

@@ -23,10 +23,7 @@ namespace Tracing.Sdk.Exporter.Otlp.Transport;
 /// several awaits per response (headers, message, trailers), each a thread-pool hop when the awaited data is not yet
 /// in. On a machine whose cores are busy with the application, every hop waits for a core, and the export thread's
 /// throughput is that latency. Here the whole response is read inside one <c>SendAsync</c> (the response is buffered),
-/// and a call allocates only what <see cref="HttpClient"/> itself needs. Under the batch processor the attempt is
-/// started with <see cref="OtlpTransport.SendAsync"/> and counted by its continuation (<see cref="PrefersAsync"/>):
-/// HTTP/2 in <see cref="HttpClient"/> runs on its connection's loops anyway, so a thread blocked on the call would
-/// only add a wake-up per request. Called directly, an export still waits for its attempt (<see cref="SendOnce"/>).
+/// so the export thread blocks once per request, and a call allocates only what <see cref="HttpClient"/> itself needs.
 /// </remarks>
 internal sealed class OtlpGrpcTransport : OtlpTransport
 {
@@ -67,22 +64,18 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
-    /// <summary>HTTP/2 in <see cref="HttpClient"/> is asynchronous underneath: a blocked thread per request only adds a wake-up.</summary>
-    public override bool PrefersAsync => true;
-
     /// <summary>The length prefix is written before the message, in place: prefix and message go out as one write (one DATA frame run, not a 5-byte frame first).</summary>
     public override int MessageHeadroom => _gzip ? 0 : 5;
 
-    protected override async Task<SendResult> SendOnceAsync(OtlpRequest request, CancellationToken token)
-    {
-        using var message = CreateMessage(request);
-        using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
-        return ReadResult(response);
-    }
-
     protected override SendResult SendOnce(OtlpRequest request, CancellationToken token)
     {
-        using var message = CreateMessage(request);
+        // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
+        using var message = new HttpRequestMessage(HttpMethod.Post, _uri)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new GrpcMessageContent(request.Buffer, request.GrpcPrefix, _gzip),
+        };
         var task = _client.SendAsync(message, HttpCompletionOption.ResponseContentRead, token);
         if (!task.IsCompleted)
         {
@@ -104,14 +97,6 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
     }
 
     protected override void DisposeClient() => _client.Dispose();
-
-    // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
-    private HttpRequestMessage CreateMessage(OtlpRequest request) => new(HttpMethod.Post, _uri)
-    {
-        Version = HttpVersion.Version20,
-        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        Content = new GrpcMessageContent(request.Buffer, request.GrpcPrefix, _gzip),
-    };
 
     /// <summary>Classifies a gRPC status the way the OTLP specification asks (transient codes are retried).</summary>
     /// <param name="code">The <c>grpc-status</c> code.</param>

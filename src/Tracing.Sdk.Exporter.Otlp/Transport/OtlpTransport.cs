@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using System.Threading.Tasks;
 using Tracing.Sdk.Exporting.Retry;
 
 namespace Tracing.Sdk.Exporter.Otlp.Transport;
@@ -44,50 +43,10 @@ internal abstract class OtlpTransport : IDisposable
         }
     }
 
-    /// <summary>
-    /// True when the transport's client is asynchronous underneath (HTTP/2: <see cref="System.Net.Http.HttpClient"/>
-    /// sends and reads on its own connection loops), so an attempt is better started with <see cref="SendAsync"/> and
-    /// finished by a continuation than waited for by a blocked thread.
-    /// </summary>
-    public virtual bool PrefersAsync => false;
-
     /// <summary>Free bytes the transport wants before an encoded message, for framing written in place (0: none).</summary>
     public virtual int MessageHeadroom => 0;
 
-    /// <summary>
-    /// Like <see cref="Send"/>, without blocking: the returned task never faults (failures are classified into the
-    /// result). What runs synchronously (building and queueing the request) runs on the calling thread.
-    /// </summary>
-    public async Task<SendResult> SendAsync(OtlpRequest request, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        // As in Send: the scope flows with the execution context into the client's own tasks; the caller's context is
-        // restored when this method first yields.
-        using var suppressed = SuppressInstrumentationScope.Begin();
-        var timeoutSource = request.ResetTimeout();
-        var token = timeoutSource.Token;
-        using var link = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeoutSource)
-            : default;
-        timeoutSource.CancelAfter(timeout);
-        try
-        {
-            return await SendOnceAsync(request, token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            return HttpFailure.Classify(ex, cancellationToken);
-        }
-        finally
-        {
-            timeoutSource.CancelAfter(Timeout.Infinite);
-        }
-    }
-
     public void Dispose() => DisposeClient();
-
-    /// <summary>One attempt without blocking (only called when <see cref="PrefersAsync"/>); may throw.</summary>
-    protected virtual Task<SendResult> SendOnceAsync(OtlpRequest request, CancellationToken token) =>
-        Task.FromResult(SendOnce(request, token));
 
     /// <summary>One attempt, cancelled by <paramref name="token"/> (the timeout or the caller); may throw.</summary>
     protected abstract SendResult SendOnce(OtlpRequest request, CancellationToken token);
