@@ -13,7 +13,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// time (with the HTTP stack's thread-pool work and the in-process receiver) and wall time. One export here is one
 /// operation of the benchmark: <see cref="OtlpExportBenchmarks.ExportsPerOp"/> batches, then a flush that waits for them. On a shared machine whose
 /// cores are oversubscribed, wall time there is mostly time spent waiting for a core; CPU time is what an export costs.
-/// Usage: <c>exportcpu [--rounds N] [--exports N] [--protocol both|grpc|http]</c>.
+/// Usage: <c>exportcpu [--rounds N] [--exports N] [--protocol both|grpc|http] [--only otel|ours|floor]</c> (one case alone, for a profiler or <c>perf stat</c>).
 /// </summary>
 public static class ExportCpuCommand
 {
@@ -24,6 +24,9 @@ public static class ExportCpuCommand
         int rounds = int.Parse(OtlpEndToEnd.Arg(args, "--rounds", "20"), CultureInfo.InvariantCulture);
         int exports = int.Parse(OtlpEndToEnd.Arg(args, "--exports", "40"), CultureInfo.InvariantCulture);
         string protocol = OtlpEndToEnd.Arg(args, "--protocol", "both");
+
+        // --only otel|ours|floor: one case alone (for a profiler), no ratios.
+        string only = OtlpEndToEnd.Arg(args, "--only", "all");
         if (!OperatingSystem.IsLinux())
         {
             Console.WriteLine("exportcpu needs Linux (CLOCK_THREAD_CPUTIME_ID).");
@@ -46,6 +49,11 @@ public static class ExportCpuCommand
                     ("Tracing.Sdk", () => bench.TracingSdk()),
                     ("transport floor (HttpClient, prebuilt body)", () => bench.TransportFloor()),
                 };
+                if (only != "all")
+                {
+                    cases = [cases[only switch { "otel" => 0, "ours" => 1, _ => 2 }]];
+                }
+
                 // Warm-up, not measured: the tiered JIT promotes hot methods on a background thread, which on a busy
                 // machine needs time; a few hundred exports per case and pauses let it finish first.
                 for (int pass = 0; pass < 3; pass++)
@@ -92,6 +100,11 @@ public static class ExportCpuCommand
                 {
                     Console.WriteLine(FormattableString.Invariant(
                         $"| OTLP/{transport} | {cases[c].Name} | {CpuTimeCommand.Median(thread[c]):F0} ns | {CpuTimeCommand.Median(process[c]):F0} ns | {CpuTimeCommand.Median(wall[c]):F0} ns |"));
+                }
+
+                if (cases.Length < 3)
+                {
+                    continue;
                 }
 
                 double otel = CpuTimeCommand.Median(process[0]);

@@ -217,7 +217,7 @@ public sealed class OtlpTraceExporter : SpanExporter
                         }
                         else
                         {
-                            _protobuf!.Serialize(batch, request.Buffer);
+                            _protobuf!.Serialize(batch, request.Buffer, _transport.MessageHeadroom);
                         }
                     }
                     catch (Exception ex)

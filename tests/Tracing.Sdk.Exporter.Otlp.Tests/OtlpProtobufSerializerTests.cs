@@ -311,6 +311,38 @@ public sealed class OtlpProtobufSerializerTests
         Assert.Equal(again.CalculateSize(), small);
     }
 
+    // The gRPC transport asks for 5 free bytes before the message (its length prefix is written there, so prefix and
+    // message go out as one write): the message must be byte for byte the same, growth included.
+    [Fact]
+    public void Serialize_WithHeadroom_WritesTheSameMessage_AfterTheFreeBytes()
+    {
+        string huge = string.Concat(Enumerable.Repeat("✓é", 50_000));
+        var extra = Record(tracer =>
+        {
+            var span = tracer.StartRootSpan("huge");
+            span.SetAttribute("huge", huge);
+            span.End();
+        });
+        SpanData[] spans = [.. TestSpans.Rich(), .. TestSpans.Typical(300), .. extra];
+        using var plain = new ExportBuffer();
+        using var framed = new ExportBuffer();
+        var serializer = new OtlpProtobufSerializer();
+
+        int plainLength = serializer.Serialize(TestSpans.Batch(spans), plain);
+        int framedLength = serializer.Serialize(TestSpans.Batch(spans), framed, headroom: 5);
+
+        Assert.Equal(plainLength, framedLength);
+        Assert.Equal(5, framed.Start);
+        Assert.Equal(framedLength, framed.Length);
+        Assert.True(plain.Span.SequenceEqual(framed.Span));
+        Assert.Equal(spans.Length, ExportTraceServiceRequest.Parser.ParseFrom(framed.Array, 5, framedLength).ResourceSpans.SelectMany(r => r.ScopeSpans).Sum(s => s.Spans.Count));
+
+        // Reused without headroom, the buffer's message starts at 0 again.
+        int again = serializer.Serialize(TestSpans.Batch(spans), framed);
+        Assert.Equal(0, framed.Start);
+        Assert.True(plain.Span.SequenceEqual(framed.Span[..again]));
+    }
+
     [Fact]
     public void Serialize_WritesTheSameBytes_ForTheSameBatch()
     {

@@ -147,6 +147,33 @@ public sealed class OtlpConcurrentExportTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task ARequestInFlightThatFailsRetryably_IsRetriedAfterExportReturned_AndDeliveredAndCountedOnce(bool grpc)
+    {
+        // The slot's thread backs off and retries after Export returned: the same attempts, retries and counts as in place.
+        await using var receiver = await OtlpReceiver.StartAsync(grpc);
+        receiver.Faults.Enqueue(grpc ? new Fault(GrpcStatusCode.Unavailable) : new Fault(HttpStatus: 503));
+        receiver.Faults.Enqueue(grpc ? new Fault(GrpcStatusCode.Unavailable) : new Fault(HttpStatus: 503));
+        using var exporter = new OtlpTraceExporter(Options(receiver, grpc, slots: 2));
+        var completions = new ConcurrentQueue<(int Spans, ExportResult Result)>();
+        exporter.PendingCompleted = (n, r) => completions.Enqueue((n, r));
+        var spans = MakeSpans(10);
+
+        Assert.Equal(ExportResult.Pending, exporter.Export(new SpanBatch(spans, 10), CancellationToken.None));
+        Assert.True(exporter.ForceFlush(Timeout.InfiniteTimeSpan));
+
+        Assert.Equal([(10, ExportResult.Success)], completions);
+        Assert.Equal(3, receiver.Attempts);
+        Assert.Equal(2, exporter.Retries);
+        Assert.Equal(10, exporter.ExportedSpans);
+        Assert.Equal(0, exporter.DroppedSpans);
+        Assert.Equal(
+            spans.Select(s => s.SpanId.ToString()).Order(StringComparer.Ordinal),
+            receiver.Spans.Select(s => Convert.ToHexStringLower(s.SpanId.ToByteArray())).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task Shutdown_WithTheBackendHanging_EndsWithinItsBound_AndCountsWhatWasInFlightAsDroppedByTheShutdown(bool grpc)
     {
         using var log = new EventLog("Tracing-Sdk-Exporter-Otlp");

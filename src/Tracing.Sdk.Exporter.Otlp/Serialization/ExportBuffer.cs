@@ -5,26 +5,47 @@ namespace Tracing.Sdk.Exporter.Otlp.Serialization;
 
 /// <summary>
 /// The bytes of one export request, in an array rented from <see cref="ArrayPool{T}.Shared"/> and kept between
-/// exports (exports never overlap), so a steady stream of similar batches rents nothing new.
+/// exports (exports never overlap), so a steady stream of similar batches rents nothing new. The message may start
+/// after a few free bytes (<see cref="Start"/>), where a transport writes its framing (the gRPC length prefix) so that
+/// frame and message go out as one contiguous write.
 /// </summary>
 internal sealed class ExportBuffer : IBufferWriter<byte>, IDisposable
 {
     private byte[] _array = ArrayPool<byte>.Shared.Rent(64 * 1024);
+    private int _start;
     private int _length;
 
+    /// <summary>The length of the message (the free bytes before it excluded).</summary>
     public int Length => _length;
 
-    public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, _length);
+    /// <summary>Where the message starts in <see cref="Array"/>: the bytes before it are free for a transport's framing.</summary>
+    public int Start => _start;
 
-    public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
+    public ReadOnlyMemory<byte> Memory => _array.AsMemory(_start, _length);
+
+    public ReadOnlySpan<byte> Span => _array.AsSpan(_start, _length);
 
     public byte[] Array => _array;
 
     /// <summary>Empties the buffer and returns room for at least <paramref name="sizeHint"/> bytes.</summary>
     public Span<byte> Reset(int sizeHint)
     {
+        _start = 0;
         _length = 0;
         return GetSpan(sizeHint);
+    }
+
+    /// <summary>
+    /// Empties the buffer with <paramref name="headroom"/> free bytes before the message, and returns the whole array:
+    /// a writer writes the message from index <paramref name="headroom"/> on, then <see cref="Advance"/>s by its length.
+    /// </summary>
+    public Span<byte> ResetWithHeadroom(int headroom)
+    {
+        _start = 0;
+        _length = 0;
+        Resize(0, (long)headroom + 256);
+        _start = headroom;
+        return _array;
     }
 
     public void Advance(int count) => _length += count;
@@ -32,13 +53,13 @@ internal sealed class ExportBuffer : IBufferWriter<byte>, IDisposable
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _array.AsMemory(_length);
+        return _array.AsMemory(_start + _length);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
         Ensure(sizeHint);
-        return _array.AsSpan(_length);
+        return _array.AsSpan(_start + _length);
     }
 
     /// <summary>Replaces the contents with <paramref name="bytes"/>.</summary>
@@ -52,6 +73,7 @@ internal sealed class ExportBuffer : IBufferWriter<byte>, IDisposable
     {
         ArrayPool<byte>.Shared.Return(_array);
         _array = [];
+        _start = 0;
         _length = 0;
     }
 
@@ -65,7 +87,7 @@ internal sealed class ExportBuffer : IBufferWriter<byte>, IDisposable
         return _array;
     }
 
-    private void Ensure(int sizeHint) => Resize(_length, (long)_length + Math.Max(sizeHint, 256));
+    private void Ensure(int sizeHint) => Resize(_start + _length, (long)_start + _length + Math.Max(sizeHint, 256));
 
     // Long arithmetic: a hostile size must fail here, cleanly, rather than wrap around and pass the check.
     private void Resize(int keep, long needed)

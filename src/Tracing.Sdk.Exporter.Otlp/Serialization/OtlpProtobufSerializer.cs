@@ -90,15 +90,19 @@ internal sealed class OtlpProtobufSerializer
     private int _spanReserve = 2;
 
     /// <summary>Serializes <paramref name="batch"/> into <paramref name="buffer"/> (replaced by a bigger one when needed); returns the length.</summary>
-    public int Serialize(in SpanBatch batch, ExportBuffer buffer)
+    /// <param name="batch">The spans.</param>
+    /// <param name="buffer">Where the message goes.</param>
+    /// <param name="headroom">Free bytes to leave before the message, for the transport's framing.</param>
+    public int Serialize(in SpanBatch batch, ExportBuffer buffer, int headroom = 0)
     {
         _grouping.Group(batch);
         try
         {
-            var writer = new ProtobufWriter(buffer);
+            var writer = new ProtobufWriter(buffer, headroom);
             WriteRequest(ref writer, batch);
-            buffer.Advance(writer.Position);
-            return writer.Position;
+            int length = writer.Position - headroom;
+            buffer.Advance(length);
+            return length;
         }
         finally
         {

@@ -29,14 +29,15 @@ internal ref struct ProtobufWriter
     private Span<byte> _buffer;
     private int _position;
 
-    public ProtobufWriter(ExportBuffer owner)
+    /// <summary>A writer of a message that starts <paramref name="headroom"/> bytes into <paramref name="owner"/>'s array.</summary>
+    public ProtobufWriter(ExportBuffer owner, int headroom = 0)
     {
         _owner = owner;
-        _buffer = owner.Reset(0);
-        _position = 0;
+        _buffer = owner.ResetWithHeadroom(headroom);
+        _position = headroom;
     }
 
-    /// <summary>The bytes written so far, from the start of the array.</summary>
+    /// <summary>The index of the next byte in the array (the headroom included).</summary>
     public readonly int Position => _position;
 
     /// <summary>The number of bytes the varint of <paramref name="value"/> takes.</summary>

@@ -64,6 +64,9 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
 
     public override Uri Endpoint { get; }
 
+    /// <summary>The length prefix is written before the message, in place: prefix and message go out as one write (one DATA frame run, not a 5-byte frame first).</summary>
+    public override int MessageHeadroom => _gzip ? 0 : 5;
+
     protected override SendResult SendOnce(OtlpRequest request, CancellationToken token)
     {
         // HTTP/2 only (prior knowledge over http://, ALPN over https://): gRPC does not run over HTTP/1.1.
@@ -272,8 +275,21 @@ internal sealed class OtlpGrpcTransport : OtlpTransport
                 return;
             }
 
-            // Five bytes written before the message (not one copy of it); the connection buffers both into one frame.
-            // The prefix array belongs to the request's send slot, reused: a slot carries one request at a time.
+            // The serializer left room for the prefix before the message: one write, one run of DATA frames. Each write
+            // to an HTTP/2 request stream is its own frame(s) and its own pass through the connection's write loop,
+            // so a separate 5-byte write would cost a frame and a wait of its own.
+            if (_request.Start >= 5)
+            {
+                int at = _request.Start - 5;
+                byte[] array = _request.Array;
+                array[at] = 0;
+                BinaryPrimitives.WriteUInt32BigEndian(array.AsSpan(at + 1, 4), (uint)_request.Length);
+                await stream.WriteAsync(array.AsMemory(at, 5 + _request.Length), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // A message without room before it (read back from the spool): the prefix is written first. The prefix
+            // array belongs to the request's send slot, reused: a slot carries one request at a time.
             _prefix[0] = 0;
             BinaryPrimitives.WriteUInt32BigEndian(_prefix.AsSpan(1), (uint)_request.Length);
             await stream.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);

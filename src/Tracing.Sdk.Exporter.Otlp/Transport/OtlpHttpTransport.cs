@@ -66,7 +66,7 @@ internal sealed class OtlpHttpTransport : OtlpTransport
         }
         else
         {
-            content = new ByteArrayContent(request.Array, 0, request.Length);
+            content = new ByteArrayContent(request.Array, request.Start, request.Length);
         }
 
         content.Headers.ContentType = _json ? s_json : s_protobuf;

@@ -43,6 +43,9 @@ internal abstract class OtlpTransport : IDisposable
         }
     }
 
+    /// <summary>Free bytes the transport wants before an encoded message, for framing written in place (0: none).</summary>
+    public virtual int MessageHeadroom => 0;
+
     public void Dispose() => DisposeClient();
 
     /// <summary>One attempt, cancelled by <paramref name="token"/> (the timeout or the caller); may throw.</summary>
