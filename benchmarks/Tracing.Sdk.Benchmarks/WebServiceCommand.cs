@@ -159,7 +159,7 @@ public static class WebServiceCommand
             string spread = mode == "off" ? string.Empty : FormattableString.Invariant($"{ratios.Min():F3}–{ratios.Max():F3}");
             double spans = r.Sum(x => x.Spans) / (double)r.Sum(x => x.Requests);
             string dropped = r.All(x => x.Dropped >= 0) ? FormattableString.Invariant($" ({r.Sum(x => x.Dropped) / (double)r.Sum(x => x.Requests):F3} dropped by the processor)") : string.Empty;
-            double bytes = r.Sum(x => (double)x.Bytes) / r.Sum(x => x.Requests);
+            double bytes = BytesPerRequest(r);
             double cpu = r.Sum(x => x.CpuMicroseconds) / r.Sum(x => x.Requests);
             double pause = r.Sum(x => x.GcPauseMicroseconds) / r.Sum(x => x.Requests);
             Console.WriteLine(FormattableString.Invariant(
@@ -173,13 +173,36 @@ public static class WebServiceCommand
 
         var vsOtel = sdk.Select((x, i) => x.RequestsPerSecond / otel[i].RequestsPerSecond).ToList();
         Console.WriteLine(FormattableString.Invariant(
-            $"| Tracing.Sdk / OpenTelemetry | | {Median(vsOtel):F3} | {vsOtel.Min():F3}–{vsOtel.Max():F3} | | {sdk.Sum(x => (double)x.Bytes) / sdk.Sum(x => x.Requests) / (otel.Sum(x => (double)x.Bytes) / otel.Sum(x => x.Requests)):F2}× | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (otel.Sum(x => x.CpuMicroseconds) / otel.Sum(x => x.Requests)):F2}× |"));
+            $"| Tracing.Sdk / OpenTelemetry | | {Median(vsOtel):F3} | {vsOtel.Min():F3}–{vsOtel.Max():F3} | | {BytesPerRequest(sdk) / BytesPerRequest(otel):F2}× | {CpuRatios(sdk, otel)} |"));
         if (results.TryGetValue("sdk-baseline", out var before))
         {
             var vsBefore = sdk.Select((x, i) => x.RequestsPerSecond / before[i].RequestsPerSecond).ToList();
             Console.WriteLine(FormattableString.Invariant(
-                $"| Tracing.Sdk / baseline build | | {Median(vsBefore):F3} | {vsBefore.Min():F3}–{vsBefore.Max():F3} | | | {sdk.Sum(x => x.CpuMicroseconds) / sdk.Sum(x => x.Requests) / (before.Sum(x => x.CpuMicroseconds) / before.Sum(x => x.Requests)):F2}× |"));
+                $"| Tracing.Sdk / baseline build | | {Median(vsBefore):F3} | {vsBefore.Min():F3}–{vsBefore.Max():F3} | | {BytesPerRequest(sdk) / BytesPerRequest(before):F2}× | {CpuRatios(sdk, before)} |"));
         }
+
+        if (results.Values.Any(r => r.Any(x => x.Bytes < 0)))
+        {
+            Console.WriteLine();
+            Console.WriteLine("Allocated per request leaves out the windows in which GC.GetTotalAllocatedBytes(precise: true) went backwards " +
+                "(seen after gen2 collections with server GC): " + string.Join(", ", modes.Select(m => $"{m} {results[m].Count(x => x.Bytes < 0)}")) + ".");
+        }
+    }
+
+    // Allocated bytes per request over the windows whose counter did not go backwards.
+    private static double BytesPerRequest(List<Result> windows)
+    {
+        var valid = windows.Where(x => x.Bytes >= 0).ToList();
+        return valid.Count == 0 ? double.NaN : valid.Sum(x => (double)x.Bytes) / valid.Sum(x => x.Requests);
+    }
+
+    // CPU per request of a over b: pooled over all windows, then the median of the per-round ratios (each round's two
+    // windows ran back to back, so a change of the machine's load between rounds cancels out of the latter).
+    private static string CpuRatios(List<Result> a, List<Result> b)
+    {
+        double pooled = a.Sum(x => x.CpuMicroseconds) / a.Sum(x => x.Requests) / (b.Sum(x => x.CpuMicroseconds) / b.Sum(x => x.Requests));
+        var perRound = a.Select((x, i) => x.CpuMicrosecondsPerRequest / b[i].CpuMicrosecondsPerRequest).ToList();
+        return FormattableString.Invariant($"{pooled:F2}× (per round: median {Median(perRound):F2}×, {perRound.Min():F2}–{perRound.Max():F2})");
     }
 
     /// <summary>

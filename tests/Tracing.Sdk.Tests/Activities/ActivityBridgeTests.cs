@@ -296,4 +296,53 @@ public class ActivityBridgeTests
 
         Assert.Single(spans);
     }
+
+    [Fact]
+    public void StartSpan_ForARootActivity_TakesTheTraceIdOurGeneratorMadeForIt()
+    {
+        var spans = new List<SpanData>();
+        using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddInMemoryExporter(spans).Build();
+        var tracer = provider.GetTracer("test");
+        ActivitySpans.EnableInterop();
+        var activity = new Activity("root").SetIdFormat(ActivityIdFormat.W3C).Start();
+        try
+        {
+            var span = ActivitySpans.StartSpan(tracer, activity, "root", SpanKind.Server, default);
+            Assert.Equal(activity.TraceId, span.Context.TraceId.ToActivityTraceId());
+            span.End();
+        }
+        finally
+        {
+            activity.Stop();
+        }
+
+        Assert.Equal(activity.TraceId, Assert.Single(spans).TraceId.ToActivityTraceId());
+    }
+
+    [Fact]
+    public void StartSpan_ForAnActivityWithAnotherTraceId_DoesNotTakeTheIdOurGeneratorMadeLast()
+    {
+        using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).AddInMemoryExporter(new List<SpanData>()).Build();
+        var tracer = provider.GetTracer("test");
+        ActivitySpans.EnableInterop();
+
+        // The generator runs for this root (and remembers its id on this thread)...
+        var generated = new Activity("generated").SetIdFormat(ActivityIdFormat.W3C).Start();
+        generated.Stop();
+
+        // ...but this one takes its trace id from a remote parent: the span must carry that id, not the remembered one.
+        var remoteTraceId = ActivityTraceId.CreateRandom();
+        var activity = new Activity("remote").SetParentId(remoteTraceId, ActivitySpanId.CreateRandom()).Start();
+        try
+        {
+            var span = ActivitySpans.StartSpan(tracer, activity, "remote", SpanKind.Server, default);
+            Assert.Equal(remoteTraceId, span.Context.TraceId.ToActivityTraceId());
+            Assert.NotEqual(generated.TraceId, span.Context.TraceId.ToActivityTraceId());
+            span.End();
+        }
+        finally
+        {
+            activity.Stop();
+        }
+    }
 }
