@@ -86,6 +86,10 @@ public static class CpuTimeCommand
         }
 
         Console.WriteLine(FormattableString.Invariant($"| AsyncLocal set + restore (reference) | | {Median(asyncLocal):F1} ns | | {asyncLocal.Min():F1} ns | |"));
+        Console.WriteLine();
+        var stats = sampled.Processor.GetStats();
+        Console.WriteLine(FormattableString.Invariant(
+            $"Sampled pipeline (ours): {stats.Enqueued:N0} spans queued, {stats.DroppedQueueFull:N0} dropped (queue full), {stats.ExportAttempts:N0} exports, {sampled.Processor.WakeSignals:N0} wake-ups signalled by producers ({sampled.Processor.WakeSignals * 512.0 / Math.Max(1, stats.Enqueued):F2} per 512 spans)."));
         return 0;
     }
 
