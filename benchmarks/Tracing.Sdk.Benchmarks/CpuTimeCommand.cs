@@ -12,7 +12,7 @@ namespace Tracing.Sdk.Benchmarks;
 /// The single-thread scenarios of <see cref="SpanBenchmarks"/>, measured in the producing thread's CPU time (Linux
 /// <c>CLOCK_THREAD_CPUTIME_ID</c>) with the two libraries interleaved round by round. On a shared machine whose load
 /// changes from minute to minute this gives steadier ratios than wall-clock runs made one after the other; time spent
-/// waiting for a CPU is excluded, cache and clock costs are not. Usage: <c>cputime [--rounds N]</c>.
+/// waiting for a CPU is excluded, cache and clock costs are not. Usage: <c>cputime [--rounds N] [--only NamePrefix]</c>.
 /// </summary>
 public static class CpuTimeCommand
 {
@@ -23,11 +23,16 @@ public static class CpuTimeCommand
     public static int Run(string[] args)
     {
         int rounds = 25;
+        string only = string.Empty;
         for (int i = 1; i < args.Length - 1; i++)
         {
             if (args[i] == "--rounds")
             {
                 rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--only")
+            {
+                only = args[i + 1];
             }
         }
 
@@ -46,6 +51,9 @@ public static class CpuTimeCommand
             ("Active span + scope", () => { using var a = sampled.Source.StartActivity("active"); }, () => { using var s = sampled.Tracer.StartActiveSpan("active"); }),
             ("W3C extract + inject, no tracestate", W3C.OTel, W3C.Ours),
         };
+
+        // --only: the scenarios whose name starts with it (to profile one with perf).
+        scenarios = scenarios.Where(s => s.Name.StartsWith(only, StringComparison.OrdinalIgnoreCase)).ToArray();
 
         var results = scenarios.Select(_ => (OTel: new List<double>(), Ours: new List<double>())).ToArray();
         var asyncLocal = new List<double>();
@@ -86,6 +94,10 @@ public static class CpuTimeCommand
         }
 
         Console.WriteLine(FormattableString.Invariant($"| AsyncLocal set + restore (reference) | | {Median(asyncLocal):F1} ns | | {asyncLocal.Min():F1} ns | |"));
+        Console.WriteLine();
+        var stats = sampled.Processor.GetStats();
+        Console.WriteLine(FormattableString.Invariant(
+            $"Sampled pipeline (ours): {stats.Enqueued:N0} spans queued, {stats.DroppedQueueFull:N0} dropped (queue full), {stats.ExportAttempts:N0} exports, {sampled.Processor.WakeSignals:N0} wake-ups signalled by producers ({sampled.Processor.WakeSignals * 512.0 / Math.Max(1, stats.Enqueued):F2} per 512 spans)."));
         return 0;
     }
 

@@ -102,6 +102,12 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
         ExportTimeout = TimeSpan.FromMilliseconds(_exportTimeoutMs),
     };
 
+    /// <summary>Times a producer woke the sleeping exporter thread.</summary>
+    internal long WakeSignals => _worker.WakeSignals;
+
+    /// <summary>True while the exporter thread sleeps (or is about to) until it is woken.</summary>
+    internal bool ExporterAsleep => _worker.IsAsleep;
+
     /// <summary>Rings currently registered (one per producing thread that is alive or not yet drained).</summary>
     internal int RingCount => _rings.Count;
 
@@ -177,7 +183,7 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
         }
     }
 
-    /// <summary>Producer: refills the ring's credits; wakes the exporter thread when about a batch is waiting.</summary>
+    /// <summary>Producer: refills the ring's credits; wakes the exporter thread once a batch is waiting.</summary>
     /// <returns>False when the budget is empty: the queue is full.</returns>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool TakeCredit(SpanRing ring)
@@ -187,15 +193,9 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
             return false;
         }
 
-        // The take was a full fence, as the worker's sleep handshake requires. The count overestimates the queue by the
-        // unspent credits, so this may wake the worker early (it then finds less than a batch and sleeps again), and it
-        // misses spans whose credit is taken but which are not yet published, so a wake-up can be late — never lost
-        // for good: the next chunk taken by any producer signals, and the scheduled delay bounds the wait.
-        if (outstanding >= _maxBatch)
-        {
-            _worker.WakeIfSleeping();
-        }
-
+        // The take was a full fence, as the worker's sleep handshake requires; the worker chose the threshold so that a
+        // take crossing it finds a batch queued (see ExportWorker's wake threshold).
+        _worker.WakeIfDue(outstanding);
         return true;
     }
 

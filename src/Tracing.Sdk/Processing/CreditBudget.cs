@@ -30,6 +30,12 @@ internal sealed class CreditBudget
     /// <summary>The number of credits in existence (the queue's bound).</summary>
     public int Capacity { get; }
 
+    /// <summary>The most credits one take moves into a ring.</summary>
+    public int Chunk => _chunk;
+
+    /// <summary>Credits outside the budget now: queued spans plus the rings' unspent credits (an upper bound on the queue).</summary>
+    public long Outstanding => Capacity - Volatile.Read(ref _line.Budget);
+
     /// <summary>
     /// Producer: moves up to one chunk of credits from the budget to <paramref name="ring"/>. The compare-exchange that
     /// wins is a full fence, which the exporter thread's sleep handshake relies on (see <see cref="ExportWorker"/>).

@@ -17,10 +17,23 @@ namespace Tracing.Sdk.Processing;
 /// <item>One thread at a time is the worker: the one whose generation equals <c>_generation</c>. Only it drains rings,
 /// writes <c>_taken</c> and returns credits. An abandoned thread (see <see cref="WatchedExporter"/>) leaves its loop when
 /// its export returns and touches nothing more; the watchdog has already started the next generation.</item>
-/// <item>Sleep handshake: the worker clears the wake event, sets <c>_sleeping</c>, issues a full fence, then counts the
-/// queued spans; a producer takes credits with a compare-exchange (a full fence), then reads <c>_sleeping</c>. So either
-/// the producer sees <c>_sleeping</c> and sets the event, or the worker sees its spans and does not sleep. Exactly one
-/// waker wins the exchange of <c>_sleeping</c>, so a sleeping worker costs one event set however many producers pass.</item>
+/// <item>Sleep handshake: the worker clears the wake event, publishes its wake threshold <c>_wakeAt</c>, sets
+/// <c>_sleeping</c>, issues a full fence, then reads the queued spans and the outstanding credits; a producer takes
+/// credits with a compare-exchange (a full fence), then reads <c>_sleeping</c> and the threshold. So either the
+/// producer sees <c>_sleeping</c> and compares its take with the threshold, or the worker sees the take and does not
+/// sleep if it reached the threshold. Exactly one waker wins the exchange of <c>_sleeping</c>, so a sleeping worker
+/// costs one event set however many producers pass.</item>
+/// <item>Wake threshold: producers only see the shared budget, whose outstanding credits (taken from the budget and not
+/// yet given back) overestimate the queue by the credits the rings hold unspent. Waking at "outstanding ≥ a batch"
+/// therefore woke the worker before a batch was published: it found less, slept, and the next chunk woke it again (1.7
+/// wake-ups per 512 spans with one producer; one per chunk while idle threads hold credits). So the worker sets the
+/// threshold when it goes to sleep: the outstanding credits it sees, plus the spans a batch still lacks, plus one chunk
+/// (the unspent credits of the ring whose take crosses it), capped at the capacity so that the take emptying the budget
+/// always wakes it. Credits held before it slept are counted as not published, so with one producer, or with other
+/// threads that stop producing, a batch is queued whenever a producer signals: one wake-up per batch. The price is
+/// lateness: spans published from credits held before the sleep do not bring the wake-up nearer, so it comes up to
+/// those credits plus a chunk after the batch is complete (a ring holds at most a chunk; with producers that stop, the
+/// scheduled delay bounds it, as before).</item>
 /// <item>Flush tickets: a flush takes a ticket, then wakes the worker; the worker reads the latest ticket, then marks
 /// every ring's tail, exports each ring up to its mark, then publishes the ticket as done. Every span published before
 /// the ticket was taken is below its ring's mark, so it is exported by then (what producers add later is not waited
@@ -39,6 +52,8 @@ internal sealed class ExportWorker
 
     private readonly ManualResetEventSlim _wake = new(false, spinCount: 0);
     private int _sleeping;
+    private long _wakeAt;
+    private long _wakeSignals;
 
     private readonly object _flushLock = new();
     private long _flushRequested;
@@ -67,14 +82,26 @@ internal sealed class ExportWorker
     /// <summary>True once the worker has exported everything after a stop request, or died.</summary>
     public bool IsStopped => _stopped.IsSet;
 
+    /// <summary>Times a producer found the worker asleep and set its event (the producer side's only syscall).</summary>
+    public long WakeSignals => Volatile.Read(ref _wakeSignals);
+
+    /// <summary>True while the worker sleeps (or is about to) until a producer, a flush or its timer wakes it.</summary>
+    public bool IsAsleep => Volatile.Read(ref _sleeping) != 0;
+
     /// <summary>Starts the first generation's thread.</summary>
     public void Start() => Start(0);
 
-    /// <summary>Producer: wakes the worker if it sleeps. Call after a full fence (see the sleep handshake).</summary>
-    public void WakeIfSleeping()
+    /// <summary>
+    /// Producer, after a take of credits (a full fence, see the sleep handshake): wakes the worker if it sleeps and the
+    /// credits outstanding after the take reached its wake threshold.
+    /// </summary>
+    /// <param name="outstanding">The credits outside the budget right after the producer's take.</param>
+    public void WakeIfDue(long outstanding)
     {
-        if (Volatile.Read(ref _sleeping) != 0 && Interlocked.Exchange(ref _sleeping, 0) != 0)
+        // _wakeAt is read after _sleeping (acquire): a producer that sees this sleep's flag sees its threshold.
+        if (Volatile.Read(ref _sleeping) != 0 && outstanding >= Volatile.Read(ref _wakeAt) && Interlocked.Exchange(ref _sleeping, 0) != 0)
         {
+            Interlocked.Increment(ref _wakeSignals);
             _wake.Set();
         }
     }
@@ -176,11 +203,18 @@ internal sealed class ExportWorker
                 }
 
                 _wake.Reset();
+
+                // The threshold before the flag (release), so a producer that sees the flag sees the threshold.
+                long wakeAt = WakeThreshold(out long outstanding);
+                Volatile.Write(ref _wakeAt, wakeAt);
                 Volatile.Write(ref _sleeping, 1);
 
-                // Full fence, paired with the producers' compare-exchange on the budget (see the sleep handshake).
+                // Full fence, paired with the producers' compare-exchange on the budget (see the sleep handshake). A take
+                // that reached the threshold before the flag was visible shows here as outstanding credits; "more than
+                // before" keeps a budget already empty (every credit held, none can be taken) from spinning the worker.
                 Interlocked.MemoryBarrier();
-                if (_rings.QueuedCount() < _maxBatch && !_stopRequested && Volatile.Read(ref _flushRequested) == _flushDone)
+                long now = _budget.Outstanding;
+                if (_rings.QueuedCount() < _maxBatch && !(now >= wakeAt && now > outstanding) && !_stopRequested && Volatile.Read(ref _flushRequested) == _flushDone)
                 {
                     long wait = (nextExport - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
                     if (wait > 0)
@@ -207,6 +241,20 @@ internal sealed class ExportWorker
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The outstanding credits at which a producer's take wakes the worker (see the wake threshold): what a batch lacks,
+    /// plus the credits outstanding after the queue was counted, plus one chunk; at most the capacity.
+    /// </summary>
+    /// <param name="outstanding">The outstanding credits read.</param>
+    private long WakeThreshold(out long outstanding)
+    {
+        // The queue first: it only grows meanwhile (this thread alone drains it), and every queued span holds a credit,
+        // so the outstanding credits read next cover at least the spans counted.
+        long lacking = Math.Max(0, _maxBatch - _rings.QueuedCount());
+        outstanding = _budget.Outstanding;
+        return Math.Min(outstanding + lacking + _budget.Chunk, _budget.Capacity);
     }
 
     /// <summary>

@@ -540,6 +540,67 @@ public class BatchExportProcessorTests
         Assert.True(exporter.Spans >= 8, $"exported {exporter.Spans}");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(8)]
+    public void ProducerWakeUps_AreNoMoreThanExports_EvenWhileIdleThreadsHoldUnspentCredits(int idleThreads)
+    {
+        // Each producer wake-up of the exporter thread costs the producer a syscall; one that finds less than a batch
+        // queued is wasted (the thread sleeps again). Idle threads that ended a span hold the rest of their chunk of
+        // credits, which makes the shared budget overstate the queue. Counts only, no timing: the scheduled delay is
+        // out of reach, so batch wake-ups (and the one flush) are the only exports.
+        const int Spans = 40 * 512;
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = 1 << 16, MaxExportBatchSize = 512, ScheduledDelay = TimeSpan.FromMilliseconds(int.MaxValue) });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+
+        using var release = new ManualResetEventSlim(false);
+        var idle = new Thread[idleThreads];
+        using var ready = new CountdownEvent(idleThreads + 1);
+        for (int t = 0; t < idleThreads; t++)
+        {
+            idle[t] = new Thread(() =>
+            {
+                tracer.StartSpan("then idle").End();
+                ready.Signal();
+                release.Wait();
+            });
+            idle[t].Start();
+        }
+
+        ready.Signal();
+        Assert.True(ready.Wait(Generous));
+
+        // The flush exports the idle threads' spans; the exporter thread then sleeps knowing the credits they hold.
+        Assert.True(provider.ForceFlush(Generous));
+        long wakes0 = processor.WakeSignals;
+        long calls0 = exporter.Calls;
+
+        // A producer slower than the exporter: each span waits until the exporter thread sleeps, as it does between
+        // batches when the exporter keeps up, so every wake-up decision is made with the worker asleep.
+        for (int i = 0; i < Spans; i++)
+        {
+            Assert.True(SpinWait.SpinUntil(() => processor.ExporterAsleep, Generous));
+            tracer.StartSpan("op").End();
+        }
+
+        // Only producers signal, so the count is final. Every wake-up that found a batch leads to an export: wait for
+        // those (the event, with a generous bound), and for the batch wake-ups to have exported most spans unflushed.
+        long wakes = processor.WakeSignals - wakes0;
+        var deadline = DateTime.UtcNow + Generous;
+        while ((exporter.Calls - calls0 < wakes || exporter.Spans < idleThreads + (Spans / 2)) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        long calls = exporter.Calls - calls0;
+        release.Set();
+        Assert.True(exporter.Spans >= idleThreads + (Spans / 2), $"exported {exporter.Spans}");
+        Assert.True(wakes <= calls, $"{wakes} wake-ups for {calls} exports");
+        Assert.Equal(0, processor.Dropped);
+    }
+
     [Fact]
     public void SharedSpanRecords_AreReleasedByEveryProcessor_WhenTwoBatchProcessorsExportTheSameSpans()
     {
