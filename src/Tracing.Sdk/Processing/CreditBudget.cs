@@ -13,7 +13,8 @@ namespace Tracing.Sdk.Processing;
 /// Invariant: at every moment <c>budget + Σ unspent credits of the rings + Σ queued spans = capacity</c>, so the queued
 /// spans never exceed the capacity. The price is honesty about idle threads: a thread that stops producing keeps at most
 /// <c>chunk - 1</c> unspent credits (the chunk is <c>capacity / (16 × cores)</c>, clamped to 1..32), which can only lower
-/// the usable capacity, never raise it; the ring registry returns them when the thread dies.
+/// the usable capacity, never raise it; the ring registry returns them when the thread dies, and when they leave less than a
+/// batch of room the exporter thread exports what is queued rather than wait for a batch (see <see cref="ExportWorker"/>).
 /// </remarks>
 internal sealed class CreditBudget
 {

@@ -9,7 +9,8 @@ namespace Tracing.Sdk.Processing;
 
 /// <summary>
 /// The batch processor's exporter thread: drains the rings into batches and exports them when a full batch is waiting,
-/// when the scheduled delay has passed, when a flush asks, and once more at shutdown.
+/// when the scheduled delay has passed, when a flush asks, when the budget is spent with less than a batch queued (idle
+/// threads hold the rest of the credits), and once more at shutdown.
 /// </summary>
 /// <remarks>
 /// Invariants:
@@ -197,6 +198,19 @@ internal sealed class ExportWorker
                         {
                             return;
                         }
+                    }
+
+                    continue;
+                }
+
+                if (_budget.Outstanding >= _budget.Capacity && _rings.QueuedCount() > 0)
+                {
+                    // The budget is spent with less than a batch queued: the other credits sit unspent in rings of threads
+                    // that stopped producing, so a full batch cannot come and every span would be dropped until the
+                    // scheduled delay. Export what is queued; that gives its credits back.
+                    if (!ExportAll(batch))
+                    {
+                        return;
                     }
 
                     continue;

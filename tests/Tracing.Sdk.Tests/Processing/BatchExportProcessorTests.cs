@@ -602,6 +602,76 @@ public class BatchExportProcessorTests
     }
 
     [Fact]
+    public void ABudgetHeldByIdleThreads_DoesNotStopExports_WhileLessThanABatchIsQueued()
+    {
+        // Threads that ended a span and went idle each keep the rest of their chunk of credits. When they hold so many
+        // that the budget runs out with less than a batch queued, the exporter thread must export what is queued (which
+        // gives its credits back) rather than wait for a batch that cannot come: before, every later span was dropped
+        // until the scheduled delay, here out of reach. Counts only; the one wait is for an export, bounded generously.
+        const int Queue = 2048;
+        const int Batch = 1024;
+        int chunk = Math.Clamp(Queue / (16 * Environment.ProcessorCount), 1, 32); // CreditBudget's chunk
+        Assert.True(chunk > 1, "the test needs chunks of more than one credit");
+        int idleThreads = ((Queue - Batch) / (chunk - 1)) + 2;
+
+        var exporter = new CountingExporter();
+        var processor = new BatchExportProcessor(exporter, new() { MaxQueueSize = Queue, MaxExportBatchSize = Batch, ScheduledDelay = TimeSpan.FromMilliseconds(int.MaxValue) });
+        using var provider = Build(processor);
+        var tracer = provider.GetTracer("test");
+
+        using var release = new ManualResetEventSlim(false);
+        using var ready = new CountdownEvent(idleThreads);
+        var idle = new Thread[idleThreads];
+        for (int t = 0; t < idleThreads; t++)
+        {
+            idle[t] = new Thread(() =>
+            {
+                tracer.StartSpan("then idle").End();
+                ready.Signal();
+                release.Wait();
+            });
+            idle[t].Start();
+        }
+
+        Assert.True(ready.Wait(Generous));
+        Assert.True(provider.ForceFlush(Generous));
+        Assert.Equal(idleThreads, exporter.Spans);
+
+        // What the idle threads left in the budget: less than a batch. Spend all of it, then wait for an export.
+        int left = Queue - (idleThreads * (chunk - 1));
+        Assert.InRange(left, 1, Batch - 1);
+        for (int i = 0; i < left; i++)
+        {
+            tracer.StartSpan("op").End();
+        }
+
+        var deadline = DateTime.UtcNow + Generous;
+        while (exporter.Spans == idleThreads && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.True(exporter.Spans > idleThreads, "nothing exported while the budget was empty");
+
+        // The credits are back: more spans are queued, not dropped.
+        const int More = 100;
+        for (int i = 0; i < More; i++)
+        {
+            tracer.StartSpan("op").End();
+        }
+
+        Assert.True(provider.ForceFlush(Generous));
+        release.Set();
+        foreach (var t in idle)
+        {
+            Assert.True(t.Join(Generous));
+        }
+
+        Assert.Equal(0, processor.Dropped);
+        Assert.Equal(idleThreads + left + More, exporter.Spans);
+    }
+
+    [Fact]
     public void SharedSpanRecords_AreReleasedByEveryProcessor_WhenTwoBatchProcessorsExportTheSameSpans()
     {
         var a = new CountingExporter();
