@@ -1,6 +1,10 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Tracing.Sdk.Propagation;
 
@@ -43,6 +47,12 @@ internal static class TraceStateHeader
         if (header.Length > MaxInputLength)
         {
             return false;
+        }
+
+        if (TryValidateCanonical(header, dropDebugMarker, out int canonicalCount))
+        {
+            state = TraceState.FromValidatedHeader(header, canonicalCount, withoutDebugMarker: dropDebugMarker);
+            return true;
         }
 
         Span<Range> ranges = stackalloc Range[TraceState.MaxMembers];
@@ -189,7 +199,7 @@ internal static class TraceStateHeader
         if (canonical)
         {
             // Forwarded as received; members are split out only if someone asks for them.
-            state = TraceState.FromValidatedHeader(header, count);
+            state = TraceState.FromValidatedHeader(header, count, withoutDebugMarker: dropDebugMarker);
             return true;
         }
 
@@ -207,6 +217,257 @@ internal static class TraceStateHeader
         state = TraceState.FromValidatedMembers(members);
         return true;
     }
+
+    /// <summary>
+    /// The common header in one vectorized pass: at most <see cref="MaxPropagatedLength"/> ASCII characters, exactly
+    /// <c>key=value</c> members joined by single commas (no white space, no empty member), unique keys and, when
+    /// <paramref name="dropDebugMarker"/> is set, no debug marker. Such a header is forwarded as received, so proving
+    /// it valid is all the work there is. Every character is first classified, 64 (or 16) at a time, into three bit
+    /// sets (commas, '=' signs, characters not allowed in a key) while checking that all are printable; each member is
+    /// then checked with a few word operations instead of a scan per key and per value. False means only "not shown
+    /// canonical and valid": the general parser then decides, so this path can neither accept what the general parser
+    /// rejects nor change what it keeps.
+    /// </summary>
+    private static bool TryValidateCanonical(ReadOnlySpan<char> header, bool dropDebugMarker, out int count)
+    {
+        count = 0;
+        int length = header.Length;
+        if (length is 0 or > MaxPropagatedLength || !Vector128.IsHardwareAccelerated || !BitConverter.IsLittleEndian)
+        {
+            return false;
+        }
+
+        // Bit i of a set stands for header[i]: commas, '=' signs, and characters that may not appear in a key.
+        Span<ulong> sets = stackalloc ulong[3 * (MaxPropagatedLength / 64)];
+        var commas = sets.Slice(0, 8);
+        var equals = sets.Slice(8, 8);
+        var notKey = sets.Slice(16, 8);
+        if (!(Vector512.IsHardwareAccelerated ? Classify64(header, commas, equals, notKey) : Classify16(header, commas, equals, notKey)))
+        {
+            return false;
+        }
+
+        Span<ulong> seen = stackalloc ulong[TraceState.MaxMembers]; // a fingerprint of each key so far
+        int start = 0;
+        while (true)
+        {
+            // The member runs to the next comma and its key to the first '=' after start, so an empty member (",,",
+            // a leading or trailing comma) or one without '=' fails here.
+            int end = NextSetBit(commas, start, length);
+            int eq = NextSetBit(equals, start, length);
+            if (eq <= start || eq + 1 >= end || count == TraceState.MaxMembers)
+            {
+                return false;
+            }
+
+            // Key: lcalpha or digit, then key characters, 256 at most. Value: printable (checked for the whole header)
+            // with no second '=', 256 at most, not ending in a space. White space around a member fails too: a space
+            // or tab is no key character, and a value may not end in a space.
+            int keyLength = eq - start;
+            var key = header.Slice(start, keyLength);
+            if (keyLength > 256 || end - eq - 1 > TraceState.MaxValueLength
+                || !(key[0] is >= 'a' and <= 'z' || char.IsAsciiDigit(key[0])) || header[end - 1] == ' '
+                || AnyBitSet(notKey, start, eq) || NextSetBit(equals, eq + 1, end) != end)
+            {
+                return false;
+            }
+
+            ulong fingerprint = Fingerprint(key);
+            for (int i = 0; i < count; i++)
+            {
+                if (seen[i] == fingerprint && IsDuplicate(header, key, start, commas, equals, i))
+                {
+                    return false;
+                }
+            }
+
+            if (dropDebugMarker && keyLength == DebugMarker.Key.Length && key.SequenceEqual(DebugMarker.Key))
+            {
+                return false;
+            }
+
+            seen[count++] = fingerprint;
+            if (end == length)
+            {
+                return true;
+            }
+
+            start = end + 1;
+        }
+    }
+
+    /// <summary>The key's length, first and last character: keys with different fingerprints differ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Fingerprint(ReadOnlySpan<char> key) => ((ulong)key.Length << 32) | ((ulong)key[0] << 16) | key[^1];
+
+    /// <summary>Whether member <paramref name="index"/> (of the canonical members before <paramref name="before"/>) has <paramref name="key"/>.</summary>
+    private static bool IsDuplicate(ReadOnlySpan<char> header, ReadOnlySpan<char> key, int before, ReadOnlySpan<ulong> commas, ReadOnlySpan<ulong> equals, int index)
+    {
+        int s = 0;
+        for (int i = 0; i < index; i++)
+        {
+            s = NextSetBit(commas, s, before) + 1;
+        }
+
+        int e = NextSetBit(equals, s, before);
+        return header[s..e].SequenceEqual(key);
+    }
+
+    /// <summary>Fills the sets 64 characters at a time; false when a character is not printable ASCII.</summary>
+    internal static bool Classify64(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
+    {
+        int length = header.Length;
+        if (length < 64)
+        {
+            Span<char> padded = stackalloc char[64];
+            header.CopyTo(padded);
+            return Block64(padded, 0, 0, commas, equals, notKey, ulong.MaxValue >> (64 - length));
+        }
+
+        int full = length & ~63;
+        for (int at = 0; at < full; at += 64)
+        {
+            if (!Block64(header, at, at, commas, equals, notKey, ulong.MaxValue))
+            {
+                return false;
+            }
+        }
+
+        return full == length || Block64(header, length - 64, full, commas, equals, notKey, ulong.MaxValue);
+    }
+
+    /// <summary>
+    /// Classifies the 64 characters at <paramref name="at"/> into word <paramref name="to"/> / 64 of each set. The last
+    /// block of a header is its final 64 characters, which overlap the block before by <c>to - at</c>: those bits are
+    /// dropped. <paramref name="valid"/> masks out the zero padding of a header shorter than a block.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Block64(ReadOnlySpan<char> chars, int at, int to, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey, ulong valid)
+    {
+        ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 64)));
+        var lo = Vector512.LoadUnsafe(ref first);
+        var hi = Vector512.LoadUnsafe(ref first, 32);
+        if (((lo | hi) & Vector512.Create((ushort)0xFF80)) != Vector512<ushort>.Zero)
+        {
+            return false;
+        }
+
+        // Every character is below 0x80, so narrowing keeps it whole.
+        var b = Vector512.Narrow(lo, hi);
+        ulong printable = Vector512.LessThan(b - Vector512.Create((byte)0x20), Vector512.Create((byte)0x5F)).ExtractMostSignificantBits();
+        ulong key = (Vector512.LessThan(b - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
+            | Vector512.LessThan(b - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
+            | Vector512.Equals(b, Vector512.Create((byte)'_'))
+            | Vector512.Equals(b, Vector512.Create((byte)'-'))
+            | Vector512.Equals(b, Vector512.Create((byte)'*'))
+            | Vector512.Equals(b, Vector512.Create((byte)'/'))
+            | Vector512.Equals(b, Vector512.Create((byte)'@'))).ExtractMostSignificantBits();
+        ulong comma = Vector512.Equals(b, Vector512.Create((byte)',')).ExtractMostSignificantBits();
+        ulong eq = Vector512.Equals(b, Vector512.Create((byte)'=')).ExtractMostSignificantBits();
+        int shift = to - at; // the overlap of the last block with the one before
+        valid <<= shift;
+        if ((printable & valid) != valid)
+        {
+            return false;
+        }
+
+        int word = to >> 6;
+        commas[word] = (comma & valid) >> shift;
+        equals[word] = (eq & valid) >> shift;
+        notKey[word] = (~key & valid) >> shift;
+        return true;
+    }
+
+    /// <summary>As <see cref="Classify64"/>, 16 characters at a time, for machines without 512-bit vectors.</summary>
+    internal static bool Classify16(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
+    {
+        var c16 = MemoryMarshal.Cast<ulong, ushort>(commas);
+        var e16 = MemoryMarshal.Cast<ulong, ushort>(equals);
+        var k16 = MemoryMarshal.Cast<ulong, ushort>(notKey);
+        int length = header.Length;
+        if (length < 16)
+        {
+            Span<char> padded = stackalloc char[16];
+            header.CopyTo(padded);
+            return Block16(padded, 0, 0, c16, e16, k16, (ushort)(0xFFFF >> (16 - length)));
+        }
+
+        int full = length & ~15;
+        for (int at = 0; at < full; at += 16)
+        {
+            if (!Block16(header, at, at, c16, e16, k16, 0xFFFF))
+            {
+                return false;
+            }
+        }
+
+        return full == length || Block16(header, length - 16, full, c16, e16, k16, 0xFFFF);
+    }
+
+    /// <summary>As <see cref="Block64"/>, for 16 characters; a set's 16-bit slot <paramref name="to"/> / 16 is written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Block16(ReadOnlySpan<char> chars, int at, int to, Span<ushort> commas, Span<ushort> equals, Span<ushort> notKey, uint valid)
+    {
+        ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 16)));
+        var lo = Vector128.LoadUnsafe(ref first);
+        var hi = Vector128.LoadUnsafe(ref first, 8);
+        if (((lo | hi) & Vector128.Create((ushort)0xFF80)) != Vector128<ushort>.Zero)
+        {
+            return false;
+        }
+
+        var b = Vector128.Narrow(lo, hi);
+        uint printable = Vector128.LessThan(b - Vector128.Create((byte)0x20), Vector128.Create((byte)0x5F)).ExtractMostSignificantBits();
+        uint key = (Vector128.LessThan(b - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
+            | Vector128.LessThan(b - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
+            | Vector128.Equals(b, Vector128.Create((byte)'_'))
+            | Vector128.Equals(b, Vector128.Create((byte)'-'))
+            | Vector128.Equals(b, Vector128.Create((byte)'*'))
+            | Vector128.Equals(b, Vector128.Create((byte)'/'))
+            | Vector128.Equals(b, Vector128.Create((byte)'@'))).ExtractMostSignificantBits();
+        uint comma = Vector128.Equals(b, Vector128.Create((byte)',')).ExtractMostSignificantBits();
+        uint eq = Vector128.Equals(b, Vector128.Create((byte)'=')).ExtractMostSignificantBits();
+        int shift = to - at;
+        valid = (valid << shift) & 0xFFFF;
+        if ((printable & valid) != valid)
+        {
+            return false;
+        }
+
+        int slot = to >> 4;
+        commas[slot] = (ushort)((comma & valid) >> shift);
+        equals[slot] = (ushort)((eq & valid) >> shift);
+        notKey[slot] = (ushort)((~key & valid) >> shift);
+        return true;
+    }
+
+    /// <summary>The first set bit at or after <paramref name="from"/> and before <paramref name="none"/>, else <paramref name="none"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextSetBit(ReadOnlySpan<ulong> set, int from, int none)
+    {
+        if (from >= none)
+        {
+            return none;
+        }
+
+        int word = from >> 6;
+        ulong bits = set[word] & (ulong.MaxValue << (from & 63));
+        while (bits == 0)
+        {
+            if (++word << 6 >= none)
+            {
+                return none;
+            }
+
+            bits = set[word];
+        }
+
+        return Math.Min(none, (word << 6) + BitOperations.TrailingZeroCount(bits));
+    }
+
+    /// <summary>Whether a bit from <paramref name="from"/> up to (not including) <paramref name="to"/> is set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool AnyBitSet(ReadOnlySpan<ulong> set, int from, int to) => NextSetBit(set, from, to) != to;
 
     /// <summary><see cref="TraceState.IsValidKey"/>, with the character checks vectorized.</summary>
     internal static bool IsValidKey(ReadOnlySpan<char> key) =>
