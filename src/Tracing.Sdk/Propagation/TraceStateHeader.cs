@@ -237,41 +237,57 @@ internal static class TraceStateHeader
             return false;
         }
 
-        // Bit i of a set stands for header[i]: commas, '=' signs, and characters that may not appear in a key.
-        Span<ulong> sets = stackalloc ulong[3 * (MaxPropagatedLength / 64)];
-        var commas = sets.Slice(0, 8);
-        var equals = sets.Slice(8, 8);
-        var notKey = sets.Slice(16, 8);
+        // Bit i of a set stands for header[i]: commas, '=' signs, and characters that may not appear in a key. Bits
+        // past the end stay zero. (Inline arrays rather than stackalloc, so that the method is tiered and profiled.)
+        var setWords = default(SetWords);
+        Span<ulong> sets = setWords;
+        var commas = sets.Slice(0, SetWords.PerSet);
+        var equals = sets.Slice(SetWords.PerSet, SetWords.PerSet);
+        var notKey = sets.Slice(2 * SetWords.PerSet, SetWords.PerSet);
         if (!(Vector512.IsHardwareAccelerated ? Classify64(header, commas, equals, notKey) : Classify16(header, commas, equals, notKey)))
         {
             return false;
         }
 
-        Span<ulong> seen = stackalloc ulong[TraceState.MaxMembers]; // a fingerprint of each key so far
+        // The separators (',' and '=') are taken in order: a canonical header alternates '=' and ',', starting with
+        // '=', and its end stands for the last ','.
+        int words = (length + 63) >> 6;
+        int word = 0;
+        ulong pending = commas[0] | equals[0];
+        var fingerprints = default(KeyFingerprints);
+        Span<ulong> seen = fingerprints;
         int start = 0;
         while (true)
         {
-            // The member runs to the next comma and its key to the first '=' after start, so an empty member (",,",
-            // a leading or trailing comma) or one without '=' fails here.
-            int end = NextSetBit(commas, start, length);
-            int eq = NextSetBit(equals, start, length);
-            if (eq <= start || eq + 1 >= end || count == TraceState.MaxMembers)
+            // No '=' left (-1), an empty key, or a comma first (an empty member, or one without '=').
+            int eq = NextSeparator(commas, equals, ref word, ref pending, words);
+            if (eq <= start || (equals[eq >> 6] & (1UL << eq)) == 0 || count == TraceState.MaxMembers)
             {
                 return false;
+            }
+
+            int end = NextSeparator(commas, equals, ref word, ref pending, words);
+            if (end < 0)
+            {
+                end = length;
+            }
+            else if ((commas[end >> 6] & (1UL << end)) == 0)
+            {
+                return false; // a second '=' in the value
             }
 
             // Key: lcalpha or digit, then key characters, 256 at most. Value: printable (checked for the whole header)
-            // with no second '=', 256 at most, not ending in a space. White space around a member fails too: a space
-            // or tab is no key character, and a value may not end in a space.
+            // and free of ',' and '=' (the separators above), 1 to 256 characters, not ending in a space. White space
+            // around a member fails too: a space or tab is no key character, and a value may not end in a space.
             int keyLength = eq - start;
-            var key = header.Slice(start, keyLength);
-            if (keyLength > 256 || end - eq - 1 > TraceState.MaxValueLength
-                || !(key[0] is >= 'a' and <= 'z' || char.IsAsciiDigit(key[0])) || header[end - 1] == ' '
-                || AnyBitSet(notKey, start, eq) || NextSetBit(equals, eq + 1, end) != end)
+            if (keyLength > 256 || end - eq - 1 is < 1 or > TraceState.MaxValueLength
+                || !(header[start] is >= 'a' and <= 'z' || char.IsAsciiDigit(header[start])) || header[end - 1] == ' '
+                || AnyBitSet(notKey, start, eq))
             {
                 return false;
             }
 
+            var key = header.Slice(start, keyLength);
             ulong fingerprint = Fingerprint(key);
             for (int i = 0; i < count; i++)
             {
@@ -294,6 +310,28 @@ internal static class TraceStateHeader
 
             start = end + 1;
         }
+    }
+
+    /// <summary>
+    /// The position of the next separator, or -1: the lowest bit of <paramref name="pending"/> (what is left of word
+    /// <paramref name="word"/> of the comma and '=' sets), which it clears, moving on to later words as they empty.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextSeparator(ReadOnlySpan<ulong> commas, ReadOnlySpan<ulong> equals, ref int word, ref ulong pending, int words)
+    {
+        while (pending == 0)
+        {
+            if (++word >= words)
+            {
+                return -1;
+            }
+
+            pending = commas[word] | equals[word];
+        }
+
+        int position = (word << 6) + BitOperations.TrailingZeroCount(pending);
+        pending &= pending - 1;
+        return position;
     }
 
     /// <summary>The key's length, first and last character: keys with different fingerprints differ.</summary>
@@ -465,9 +503,50 @@ internal static class TraceStateHeader
         return Math.Min(none, (word << 6) + BitOperations.TrailingZeroCount(bits));
     }
 
-    /// <summary>Whether a bit from <paramref name="from"/> up to (not including) <paramref name="to"/> is set.</summary>
+    /// <summary>Whether a bit from <paramref name="from"/> up to (not including) <paramref name="to"/> is set; from &lt; to.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AnyBitSet(ReadOnlySpan<ulong> set, int from, int to) => NextSetBit(set, from, to) != to;
+    private static bool AnyBitSet(ReadOnlySpan<ulong> set, int from, int to)
+    {
+        int word = from >> 6;
+        int last = (to - 1) >> 6;
+        ulong bits = set[word] & (ulong.MaxValue << (from & 63));
+        ulong tail = ulong.MaxValue >> (63 - ((to - 1) & 63));
+        if (word == last)
+        {
+            return (bits & tail) != 0;
+        }
+
+        if (bits != 0)
+        {
+            return true;
+        }
+
+        for (word++; word < last; word++)
+        {
+            if (set[word] != 0)
+            {
+                return true;
+            }
+        }
+
+        return (set[last] & tail) != 0;
+    }
+
+    /// <summary>The three bit sets of <see cref="TryValidateCanonical"/>, one bit per character of up to 512.</summary>
+    [InlineArray(3 * PerSet)]
+    private struct SetWords
+    {
+        public const int PerSet = MaxPropagatedLength / 64;
+
+        private ulong _word;
+    }
+
+    /// <summary>A fingerprint per key seen, to find duplicates.</summary>
+    [InlineArray(TraceState.MaxMembers)]
+    private struct KeyFingerprints
+    {
+        private ulong _fingerprint;
+    }
 
     /// <summary><see cref="TraceState.IsValidKey"/>, with the character checks vectorized.</summary>
     internal static bool IsValidKey(ReadOnlySpan<char> key) =>
