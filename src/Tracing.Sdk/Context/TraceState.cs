@@ -267,6 +267,22 @@ public sealed class TraceState
         return true;
     }
 
+    /// <summary>
+    /// <see cref="TryParse(ReadOnlySpan{char}, out TraceState)"/> for a header held as a string (an Activity's
+    /// <c>TraceStateString</c>): a canonical one is validated in one vectorized pass and kept as the wire form, its
+    /// members split out only if asked for; anything else goes through the general parser. Same results either way.
+    /// </summary>
+    internal static bool TryParseHeader(string header, out TraceState traceState)
+    {
+        if (CanonicalTraceState.TryValidate(header, dropDebugMarker: false, out int count))
+        {
+            traceState = FromValidatedHeader(header, count, withoutDebugMarker: false);
+            return true;
+        }
+
+        return TryParse(header, out traceState);
+    }
+
     /// <summary>The <c>tracestate</c> header value: members joined by commas, most recent first.</summary>
     public override string ToString()
     {

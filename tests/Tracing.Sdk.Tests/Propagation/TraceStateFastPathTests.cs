@@ -55,6 +55,12 @@ public class TraceStateFastPathTests
             Assert.Equal(reference.ToString(), state?.ToString() ?? string.Empty);
             Assert.Equal(reference.Count, state?.Count ?? 0);
         }
+
+        // The Activity bridge's entry point takes the fast path too, and must answer exactly as TryParse does.
+        Assert.Equal(referenceValid, TraceState.TryParseHeader(header, out var fromString));
+        Assert.Equal(reference.ToString(), fromString.ToString());
+        Assert.Equal(reference.Count, fromString.Count);
+        Assert.Equal(reference.Members.ToArray(), fromString.Members.ToArray());
     }
 
     public static TheoryData<int> Lengths()
@@ -189,6 +195,15 @@ public class TraceStateFastPathTests
     }
 
     [Fact]
+    public void TryParseHeader_KeepsADebugMarker_AsTryParseDoes()
+    {
+        Assert.True(TraceState.TryParseHeader("a=1,debug@tracing-sdk=1", out var state));
+
+        Assert.Equal("1", state.Get(DebugMarker.Key));
+        Assert.True(DebugMarker.IsSet(state));
+    }
+
+    [Fact]
     public void AReceivedDebugMarker_IsDropped_AndTheRestForwarded()
     {
         var ctx = TraceContextPropagator.Instance.Extract(default, Carrier.Of(("traceparent", TraceParent), ("tracestate", "a=1,debug@tracing-sdk=1,b=2")), Carrier.Get);
@@ -217,7 +232,7 @@ public class TraceStateFastPathTests
                 var sets16 = new ulong[24];
                 var sets64 = new ulong[24];
 
-                Assert.Equal(printable, TraceStateHeader.Classify16(header, sets16.AsSpan(0, 8), sets16.AsSpan(8, 8), sets16.AsSpan(16, 8)));
+                Assert.Equal(printable, CanonicalTraceState.Classify16(header, sets16.AsSpan(0, 8), sets16.AsSpan(8, 8), sets16.AsSpan(16, 8)));
                 if (!printable)
                 {
                     continue;
@@ -232,7 +247,7 @@ public class TraceStateFastPathTests
 
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    Assert.True(TraceStateHeader.Classify64(header, sets64.AsSpan(0, 8), sets64.AsSpan(8, 8), sets64.AsSpan(16, 8)));
+                    Assert.True(CanonicalTraceState.Classify64(header, sets64.AsSpan(0, 8), sets64.AsSpan(8, 8), sets64.AsSpan(16, 8)));
                     Assert.Equal(sets16, sets64);
                 }
             }
