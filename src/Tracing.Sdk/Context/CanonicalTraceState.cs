@@ -20,7 +20,7 @@ internal static class CanonicalTraceState
     /// The common header in one vectorized pass: at most <see cref="MaxLength"/> ASCII characters, exactly
     /// <c>key=value</c> members joined by single commas (no white space, no empty member), unique keys and, when
     /// <paramref name="dropDebugMarker"/> is set, no debug marker. Such a header is forwarded as received, so proving
-    /// it valid is all the work there is. Every character is first classified, 64 (or 16) at a time, into three bit
+    /// it valid is all the work there is. Every character is first classified, 64 (or 32, or 16) at a time, into three bit
     /// sets (commas, '=' signs, characters not allowed in a key) while checking that all are printable; each member is
     /// then checked with a few word operations instead of a scan per key and per value. False means only "not shown
     /// canonical and valid": the general parser then decides, so this path can neither accept what the general parser
@@ -42,7 +42,9 @@ internal static class CanonicalTraceState
         var commas = sets.Slice(0, SetWords.PerSet);
         var equals = sets.Slice(SetWords.PerSet, SetWords.PerSet);
         var notKey = sets.Slice(2 * SetWords.PerSet, SetWords.PerSet);
-        if (!(Vector512.IsHardwareAccelerated ? Classify64(header, commas, equals, notKey) : Classify16(header, commas, equals, notKey)))
+        if (!(Vector512.IsHardwareAccelerated ? Classify64(header, commas, equals, notKey)
+            : Vector256.IsHardwareAccelerated ? Classify32(header, commas, equals, notKey)
+            : Classify16(header, commas, equals, notKey)))
         {
             return false;
         }
@@ -211,6 +213,70 @@ internal static class CanonicalTraceState
         commas[word] = (comma & valid) >> shift;
         equals[word] = (eq & valid) >> shift;
         notKey[word] = (~key & valid) >> shift;
+        return true;
+    }
+
+    /// <summary>As <see cref="Classify64"/>, 32 characters at a time, for machines with 256-bit vectors only.</summary>
+    public static bool Classify32(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
+    {
+        var c32 = MemoryMarshal.Cast<ulong, uint>(commas);
+        var e32 = MemoryMarshal.Cast<ulong, uint>(equals);
+        var k32 = MemoryMarshal.Cast<ulong, uint>(notKey);
+        int length = header.Length;
+        if (length < 32)
+        {
+            Span<char> padded = stackalloc char[32];
+            header.CopyTo(padded);
+            return Block32(padded, 0, 0, c32, e32, k32, uint.MaxValue >> (32 - length));
+        }
+
+        int full = length & ~31;
+        for (int at = 0; at < full; at += 32)
+        {
+            if (!Block32(header, at, at, c32, e32, k32, uint.MaxValue))
+            {
+                return false;
+            }
+        }
+
+        return full == length || Block32(header, length - 32, full, c32, e32, k32, uint.MaxValue);
+    }
+
+    /// <summary>As <see cref="Block64"/>, for 32 characters; a set's 32-bit slot <paramref name="to"/> / 32 is written.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Block32(ReadOnlySpan<char> chars, int at, int to, Span<uint> commas, Span<uint> equals, Span<uint> notKey, uint valid)
+    {
+        ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 32)));
+        var lo = Vector256.LoadUnsafe(ref first);
+        var hi = Vector256.LoadUnsafe(ref first, 16);
+        if (((lo | hi) & Vector256.Create((ushort)0xFF80)) != Vector256<ushort>.Zero)
+        {
+            return false;
+        }
+
+        // Every character is below 0x80, so narrowing keeps it whole.
+        var b = Vector256.Narrow(lo, hi);
+        uint printable = Vector256.LessThan(b - Vector256.Create((byte)0x20), Vector256.Create((byte)0x5F)).ExtractMostSignificantBits();
+        uint key = (Vector256.LessThan(b - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
+            | Vector256.LessThan(b - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
+            | Vector256.Equals(b, Vector256.Create((byte)'_'))
+            | Vector256.Equals(b, Vector256.Create((byte)'-'))
+            | Vector256.Equals(b, Vector256.Create((byte)'*'))
+            | Vector256.Equals(b, Vector256.Create((byte)'/'))
+            | Vector256.Equals(b, Vector256.Create((byte)'@'))).ExtractMostSignificantBits();
+        uint comma = Vector256.Equals(b, Vector256.Create((byte)',')).ExtractMostSignificantBits();
+        uint eq = Vector256.Equals(b, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
+        int shift = to - at;
+        valid <<= shift;
+        if ((printable & valid) != valid)
+        {
+            return false;
+        }
+
+        int slot = to >> 5;
+        commas[slot] = (comma & valid) >> shift;
+        equals[slot] = (eq & valid) >> shift;
+        notKey[slot] = (~key & valid) >> shift;
         return true;
     }
 

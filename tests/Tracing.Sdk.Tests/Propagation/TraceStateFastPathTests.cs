@@ -216,7 +216,7 @@ public class TraceStateFastPathTests
     }
 
     [Fact]
-    public void BothClassifierWidths_AgreeWithAScalarClassification()
+    public void EveryClassifierWidth_AgreesWithAScalarClassification()
     {
         // Every ASCII character and a few beyond, at every position of headers around the block sizes.
         string alphabet = new string(Enumerable.Range(0, 128).Select(c => (char)c).ToArray()) + "\u0080\u00ff\u0100\uffff";
@@ -235,6 +235,8 @@ public class TraceStateFastPathTests
                 Assert.Equal(printable, CanonicalTraceState.Classify16(header, sets16.AsSpan(0, 8), sets16.AsSpan(8, 8), sets16.AsSpan(16, 8)));
                 if (!printable)
                 {
+                    Assert.False(Vector256.IsHardwareAccelerated && CanonicalTraceState.Classify32(header, new ulong[8], new ulong[8], new ulong[8]));
+                    Assert.False(Vector512.IsHardwareAccelerated && CanonicalTraceState.Classify64(header, new ulong[8], new ulong[8], new ulong[8]));
                     continue;
                 }
 
@@ -243,6 +245,13 @@ public class TraceStateFastPathTests
                     Assert.Equal(header[i] == ',', IsSet(sets16, 0, i));
                     Assert.Equal(header[i] == '=', IsSet(sets16, 8, i));
                     Assert.Equal(!AllKeyChars.Contains(header[i], StringComparison.Ordinal), IsSet(sets16, 16, i));
+                }
+
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    var sets32 = new ulong[24];
+                    Assert.True(CanonicalTraceState.Classify32(header, sets32.AsSpan(0, 8), sets32.AsSpan(8, 8), sets32.AsSpan(16, 8)));
+                    Assert.Equal(sets16, sets32);
                 }
 
                 if (Vector512.IsHardwareAccelerated)
