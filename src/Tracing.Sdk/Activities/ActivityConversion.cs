@@ -24,7 +24,7 @@ internal static class ActivityConversion
     public static SpanContext ToSpanContext(in ActivityContext context)
     {
         var flags = (context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
-        TraceState? state = context.TraceState is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
+        TraceState? state = context.TraceState is { Length: > 0 } ts && TraceState.TryParseHeader(ts, out var parsed) ? parsed : null;
         return new SpanContext(TraceId.FromActivityTraceId(context.TraceId), SpanId.FromActivitySpanId(context.SpanId), flags, state, context.IsRemote);
     }
 

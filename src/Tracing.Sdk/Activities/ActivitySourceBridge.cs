@@ -177,7 +177,7 @@ internal sealed class ActivitySourceBridge : IDisposable
                 return;
             }
 
-            TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
+            TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParseHeader(ts, out var parsed) ? parsed : null;
             var tracer = _tracers.GetOrAdd(activity.Source, static (source, provider) => provider.GetTracer(source.Name, string.IsNullOrEmpty(source.Version) ? null : source.Version), _provider);
             TraceId traceId = parent.IsValid ? parent.TraceId : TraceId.FromActivityTraceId(activity.TraceId);
             // No links here: the Activity's links (those given at creation and any added later) are copied once, at stop

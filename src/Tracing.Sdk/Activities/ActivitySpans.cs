@@ -140,7 +140,7 @@ public static class ActivitySpans
             if (!isAmbientsActivity)
             {
                 var flags = (activity.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
-                TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed) ? parsed : null;
+                TraceState? state = activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParseHeader(ts, out var parsed) ? parsed : null;
                 return new SpanContext(TraceId.FromActivityTraceId(activity.TraceId), SpanId.FromActivitySpanId(activity.ParentSpanId), flags, state, activity.HasRemoteParent);
             }
 

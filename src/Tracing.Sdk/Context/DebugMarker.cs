@@ -22,10 +22,11 @@ internal static class DebugMarker
     /// <summary>A trace state holding only the marker; shared, as trace states are immutable.</summary>
     public static TraceState Only { get; } = TraceState.Empty.With(Key, Value);
 
-    // The header text is cached by the trace state, and a vectorized substring search rules the marker out quickly
-    // in the common case, before any member lookup.
+    // A received header the W3C extractor checked needs no search; otherwise the header text is cached by the trace
+    // state, and a vectorized substring search rules the marker out quickly, before any member lookup.
     public static bool IsSet(TraceState? state) =>
-        state is not null && state.ToString().Contains(Key, StringComparison.Ordinal) && state.Get(Key) is not null;
+        state is not null && !state.KnownWithoutDebugMarker
+        && state.ToString().Contains(Key, StringComparison.Ordinal) && state.Get(Key) is not null;
 
     /// <summary>The trace state with the marker added (at the front, as a W3C update).</summary>
     public static TraceState Mark(TraceState? state) =>

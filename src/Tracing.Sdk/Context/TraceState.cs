@@ -21,6 +21,7 @@ public sealed class TraceState
     // every computation yields equal members, so the race is benign.
     private KeyValuePair<string, string>[]? _members;
     private readonly int _count;
+    private readonly bool _withoutDebugMarker;
     private string? _header;
 
     /// <summary>The trace state with no members.</summary>
@@ -33,10 +34,11 @@ public sealed class TraceState
         _header = header;
     }
 
-    private TraceState(string header, int count)
+    private TraceState(string header, int count, bool withoutDebugMarker)
     {
         _header = header;
         _count = count;
+        _withoutDebugMarker = withoutDebugMarker;
     }
 
     /// <summary>Wraps members a propagator has already validated (W3C grammar, unique keys, at most <see cref="MaxMembers"/>).</summary>
@@ -46,9 +48,13 @@ public sealed class TraceState
     /// <summary>
     /// Wraps a received header a propagator has validated and found canonical: <c>key=value</c> members joined by
     /// single commas, no white space, no empty member, unique keys, <paramref name="count"/> (1 to 32) of them.
-    /// The members are split out only when first asked for.
+    /// The members are split out only when first asked for. <paramref name="withoutDebugMarker"/> records that the
+    /// propagator checked the header holds no <see cref="DebugMarker"/>, which then needs no search on injection.
     /// </summary>
-    internal static TraceState FromValidatedHeader(string header, int count) => new(header, count);
+    internal static TraceState FromValidatedHeader(string header, int count, bool withoutDebugMarker) => new(header, count, withoutDebugMarker);
+
+    /// <summary>Whether the trace state is known to hold no <see cref="DebugMarker"/> (false means "unknown").</summary>
+    internal bool KnownWithoutDebugMarker => _withoutDebugMarker;
 
     private KeyValuePair<string, string>[] MemberArray => _members ??= SplitCanonical(_header!, _count);
 
@@ -259,6 +265,22 @@ public sealed class TraceState
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryParse(ReadOnlySpan{char}, out TraceState)"/> for a header held as a string (an Activity's
+    /// <c>TraceStateString</c>): a canonical one is validated in one vectorized pass and kept as the wire form, its
+    /// members split out only if asked for; anything else goes through the general parser. Same results either way.
+    /// </summary>
+    internal static bool TryParseHeader(string header, out TraceState traceState)
+    {
+        if (CanonicalTraceState.TryValidate(header, dropDebugMarker: false, out int count))
+        {
+            traceState = FromValidatedHeader(header, count, withoutDebugMarker: false);
+            return true;
+        }
+
+        return TryParse(header, out traceState);
     }
 
     /// <summary>The <c>tracestate</c> header value: members joined by commas, most recent first.</summary>

@@ -15,7 +15,7 @@ namespace Tracing.Sdk.Propagation;
 internal static class TraceStateHeader
 {
     /// <summary>What we forward at most; W3C asks for at least 512 characters.</summary>
-    public const int MaxPropagatedLength = 512;
+    public const int MaxPropagatedLength = CanonicalTraceState.MaxLength;
 
     /// <summary>Members longer than this are the first dropped when truncating (W3C).</summary>
     public const int LargeMemberLength = 128;
@@ -43,6 +43,12 @@ internal static class TraceStateHeader
         if (header.Length > MaxInputLength)
         {
             return false;
+        }
+
+        if (CanonicalTraceState.TryValidate(header, dropDebugMarker, out int canonicalCount))
+        {
+            state = TraceState.FromValidatedHeader(header, canonicalCount, withoutDebugMarker: dropDebugMarker);
+            return true;
         }
 
         Span<Range> ranges = stackalloc Range[TraceState.MaxMembers];
@@ -189,7 +195,7 @@ internal static class TraceStateHeader
         if (canonical)
         {
             // Forwarded as received; members are split out only if someone asks for them.
-            state = TraceState.FromValidatedHeader(header, count);
+            state = TraceState.FromValidatedHeader(header, count, withoutDebugMarker: dropDebugMarker);
             return true;
         }
 

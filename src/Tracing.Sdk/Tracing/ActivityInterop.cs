@@ -59,7 +59,7 @@ internal static class ActivityInterop
 
         var flags = (activity.ActivityTraceFlags & ActivityTraceFlags.Recorded) != 0 ? TraceFlags.Sampled : TraceFlags.None;
         TraceState? state = null;
-        if (activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParse(ts, out var parsed))
+        if (activity.TraceStateString is { Length: > 0 } ts && TraceState.TryParseHeader(ts, out var parsed))
         {
             state = parsed;
         }
