@@ -20,7 +20,7 @@ internal static class CanonicalTraceState
     /// The common header in one vectorized pass: at most <see cref="MaxLength"/> ASCII characters, exactly
     /// <c>key=value</c> members joined by single commas (no white space, no empty member), unique keys and, when
     /// <paramref name="dropDebugMarker"/> is set, no debug marker. Such a header is forwarded as received, so proving
-    /// it valid is all the work there is. Every character is first classified, 64 (or 32, or 16) at a time, into three bit
+    /// it valid is all the work there is. Every character is first classified, 64 at a time (with vectors of 64, 32 or 16), into three bit
     /// sets (commas, '=' signs, characters not allowed in a key) while checking that all are printable; each member is
     /// then checked with a few word operations instead of a scan per key and per value. False means only "not shown
     /// canonical and valid": the general parser then decides, so this path can neither accept what the general parser
@@ -42,9 +42,7 @@ internal static class CanonicalTraceState
         var commas = sets.Slice(0, SetWords.PerSet);
         var equals = sets.Slice(SetWords.PerSet, SetWords.PerSet);
         var notKey = sets.Slice(2 * SetWords.PerSet, SetWords.PerSet);
-        if (!(Vector512.IsHardwareAccelerated ? Classify64(header, commas, equals, notKey)
-            : Vector256.IsHardwareAccelerated ? Classify32(header, commas, equals, notKey)
-            : Classify16(header, commas, equals, notKey)))
+        if (!Classify(header, commas, equals, notKey, WidestWidth))
         {
             return false;
         }
@@ -151,27 +149,33 @@ internal static class CanonicalTraceState
         return header[s..e].SequenceEqual(key);
     }
 
-    /// <summary>Fills the sets 64 characters at a time; false when a character is not printable ASCII.</summary>
-    public static bool Classify64(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
+    /// <summary>The widest vector this machine runs in hardware, in characters: 64, 32 or 16.</summary>
+    private static int WidestWidth => Vector512.IsHardwareAccelerated ? 64 : Vector256.IsHardwareAccelerated ? 32 : 16;
+
+    /// <summary>
+    /// Fills the sets 64 characters at a time, each block classified with vectors of <paramref name="width"/> characters
+    /// (64, 32 or 16; the test compares them); false when a character is not printable ASCII.
+    /// </summary>
+    public static bool Classify(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey, int width)
     {
         int length = header.Length;
         if (length < 64)
         {
             Span<char> padded = stackalloc char[64];
             header.CopyTo(padded);
-            return Block64(padded, 0, 0, commas, equals, notKey, ulong.MaxValue >> (64 - length));
+            return Block(padded, 0, 0, commas, equals, notKey, ulong.MaxValue >> (64 - length), width);
         }
 
         int full = length & ~63;
         for (int at = 0; at < full; at += 64)
         {
-            if (!Block64(header, at, at, commas, equals, notKey, ulong.MaxValue))
+            if (!Block(header, at, at, commas, equals, notKey, ulong.MaxValue, width))
             {
                 return false;
             }
         }
 
-        return full == length || Block64(header, length - 64, full, commas, equals, notKey, ulong.MaxValue);
+        return full == length || Block(header, length - 64, full, commas, equals, notKey, ulong.MaxValue, width);
     }
 
     /// <summary>
@@ -180,167 +184,118 @@ internal static class CanonicalTraceState
     /// dropped. <paramref name="valid"/> masks out the zero padding of a header shorter than a block.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Block64(ReadOnlySpan<char> chars, int at, int to, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey, ulong valid)
+    private static bool Block(ReadOnlySpan<char> chars, int at, int to, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey, ulong valid, int width)
     {
         ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 64)));
-        var lo = Vector512.LoadUnsafe(ref first);
-        var hi = Vector512.LoadUnsafe(ref first, 32);
-        if (((lo | hi) & Vector512.Create((ushort)0xFF80)) != Vector512<ushort>.Zero)
+        Masks masks = default;
+        bool ascii = width switch
         {
-            return false;
-        }
+            64 => Masks.Of64(ref first, ref masks),
+            32 => Masks.Of32(ref first, 0, ref masks) && Masks.Of32(ref first, 32, ref masks),
+            _ => Masks.Of16(ref first, 0, ref masks) && Masks.Of16(ref first, 16, ref masks)
+                && Masks.Of16(ref first, 32, ref masks) && Masks.Of16(ref first, 48, ref masks),
+        };
 
-        // Every character is below 0x80, so narrowing keeps it whole.
-        var b = Vector512.Narrow(lo, hi);
-        ulong printable = Vector512.LessThan(b - Vector512.Create((byte)0x20), Vector512.Create((byte)0x5F)).ExtractMostSignificantBits();
-        ulong key = (Vector512.LessThan(b - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
-            | Vector512.LessThan(b - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
-            | Vector512.Equals(b, Vector512.Create((byte)'_'))
-            | Vector512.Equals(b, Vector512.Create((byte)'-'))
-            | Vector512.Equals(b, Vector512.Create((byte)'*'))
-            | Vector512.Equals(b, Vector512.Create((byte)'/'))
-            | Vector512.Equals(b, Vector512.Create((byte)'@'))).ExtractMostSignificantBits();
-        ulong comma = Vector512.Equals(b, Vector512.Create((byte)',')).ExtractMostSignificantBits();
-        ulong eq = Vector512.Equals(b, Vector512.Create((byte)'=')).ExtractMostSignificantBits();
         int shift = to - at; // the overlap of the last block with the one before
         valid <<= shift;
-        if ((printable & valid) != valid)
+        if (!ascii || (masks.Printable & valid) != valid)
         {
             return false;
         }
 
         int word = to >> 6;
-        commas[word] = (comma & valid) >> shift;
-        equals[word] = (eq & valid) >> shift;
-        notKey[word] = (~key & valid) >> shift;
+        commas[word] = (masks.Comma & valid) >> shift;
+        equals[word] = (masks.Equal & valid) >> shift;
+        notKey[word] = (~masks.Key & valid) >> shift;
         return true;
     }
 
-    /// <summary>As <see cref="Classify64"/>, 32 characters at a time, for machines with 256-bit vectors only.</summary>
-    public static bool Classify32(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
+    /// <summary>
+    /// A block's four classes, bit i for character i: printable, allowed in a key, ',' and '='. Filled by vectors of one
+    /// width; the three widths differ only in the vector type (the BCL has no generic vector API to write them once).
+    /// </summary>
+    private struct Masks
     {
-        var c32 = MemoryMarshal.Cast<ulong, uint>(commas);
-        var e32 = MemoryMarshal.Cast<ulong, uint>(equals);
-        var k32 = MemoryMarshal.Cast<ulong, uint>(notKey);
-        int length = header.Length;
-        if (length < 32)
-        {
-            Span<char> padded = stackalloc char[32];
-            header.CopyTo(padded);
-            return Block32(padded, 0, 0, c32, e32, k32, uint.MaxValue >> (32 - length));
-        }
+        public ulong Printable;
+        public ulong Key;
+        public ulong Comma;
+        public ulong Equal;
 
-        int full = length & ~31;
-        for (int at = 0; at < full; at += 32)
+        /// <summary>Characters at <paramref name="first"/> .. +63 in 512-bit vectors; false if one is not ASCII.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Of64(ref ushort first, ref Masks masks)
         {
-            if (!Block32(header, at, at, c32, e32, k32, uint.MaxValue))
+            var lo = Vector512.LoadUnsafe(ref first);
+            var hi = Vector512.LoadUnsafe(ref first, 32);
+            if (((lo | hi) & Vector512.Create((ushort)0xFF80)) != Vector512<ushort>.Zero)
             {
                 return false;
             }
+
+            // Every character is below 0x80, so narrowing keeps it whole.
+            var b = Vector512.Narrow(lo, hi);
+            masks.Printable = Vector512.LessThan(b - Vector512.Create((byte)0x20), Vector512.Create((byte)0x5F)).ExtractMostSignificantBits();
+            masks.Key = (Vector512.LessThan(b - Vector512.Create((byte)'a'), Vector512.Create((byte)26))
+                | Vector512.LessThan(b - Vector512.Create((byte)'0'), Vector512.Create((byte)10))
+                | Vector512.Equals(b, Vector512.Create((byte)'_'))
+                | Vector512.Equals(b, Vector512.Create((byte)'-'))
+                | Vector512.Equals(b, Vector512.Create((byte)'*'))
+                | Vector512.Equals(b, Vector512.Create((byte)'/'))
+                | Vector512.Equals(b, Vector512.Create((byte)'@'))).ExtractMostSignificantBits();
+            masks.Comma = Vector512.Equals(b, Vector512.Create((byte)',')).ExtractMostSignificantBits();
+            masks.Equal = Vector512.Equals(b, Vector512.Create((byte)'=')).ExtractMostSignificantBits();
+            return true;
         }
 
-        return full == length || Block32(header, length - 32, full, c32, e32, k32, uint.MaxValue);
-    }
-
-    /// <summary>As <see cref="Block64"/>, for 32 characters; a set's 32-bit slot <paramref name="to"/> / 32 is written.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Block32(ReadOnlySpan<char> chars, int at, int to, Span<uint> commas, Span<uint> equals, Span<uint> notKey, uint valid)
-    {
-        ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 32)));
-        var lo = Vector256.LoadUnsafe(ref first);
-        var hi = Vector256.LoadUnsafe(ref first, 16);
-        if (((lo | hi) & Vector256.Create((ushort)0xFF80)) != Vector256<ushort>.Zero)
+        /// <summary>As <see cref="Of64"/>, for the 32 characters at <paramref name="offset"/>, into bits offset .. +31.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Of32(ref ushort first, int offset, ref Masks masks)
         {
-            return false;
-        }
-
-        // Every character is below 0x80, so narrowing keeps it whole.
-        var b = Vector256.Narrow(lo, hi);
-        uint printable = Vector256.LessThan(b - Vector256.Create((byte)0x20), Vector256.Create((byte)0x5F)).ExtractMostSignificantBits();
-        uint key = (Vector256.LessThan(b - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
-            | Vector256.LessThan(b - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
-            | Vector256.Equals(b, Vector256.Create((byte)'_'))
-            | Vector256.Equals(b, Vector256.Create((byte)'-'))
-            | Vector256.Equals(b, Vector256.Create((byte)'*'))
-            | Vector256.Equals(b, Vector256.Create((byte)'/'))
-            | Vector256.Equals(b, Vector256.Create((byte)'@'))).ExtractMostSignificantBits();
-        uint comma = Vector256.Equals(b, Vector256.Create((byte)',')).ExtractMostSignificantBits();
-        uint eq = Vector256.Equals(b, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
-        int shift = to - at;
-        valid <<= shift;
-        if ((printable & valid) != valid)
-        {
-            return false;
-        }
-
-        int slot = to >> 5;
-        commas[slot] = (comma & valid) >> shift;
-        equals[slot] = (eq & valid) >> shift;
-        notKey[slot] = (~key & valid) >> shift;
-        return true;
-    }
-
-    /// <summary>As <see cref="Classify64"/>, 16 characters at a time, for machines without 512-bit vectors.</summary>
-    public static bool Classify16(ReadOnlySpan<char> header, Span<ulong> commas, Span<ulong> equals, Span<ulong> notKey)
-    {
-        var c16 = MemoryMarshal.Cast<ulong, ushort>(commas);
-        var e16 = MemoryMarshal.Cast<ulong, ushort>(equals);
-        var k16 = MemoryMarshal.Cast<ulong, ushort>(notKey);
-        int length = header.Length;
-        if (length < 16)
-        {
-            Span<char> padded = stackalloc char[16];
-            header.CopyTo(padded);
-            return Block16(padded, 0, 0, c16, e16, k16, (ushort)(0xFFFF >> (16 - length)));
-        }
-
-        int full = length & ~15;
-        for (int at = 0; at < full; at += 16)
-        {
-            if (!Block16(header, at, at, c16, e16, k16, 0xFFFF))
+            var lo = Vector256.LoadUnsafe(ref first, (nuint)offset);
+            var hi = Vector256.LoadUnsafe(ref first, (nuint)offset + 16);
+            if (((lo | hi) & Vector256.Create((ushort)0xFF80)) != Vector256<ushort>.Zero)
             {
                 return false;
             }
+
+            var b = Vector256.Narrow(lo, hi);
+            masks.Printable |= (ulong)Vector256.LessThan(b - Vector256.Create((byte)0x20), Vector256.Create((byte)0x5F)).ExtractMostSignificantBits() << offset;
+            masks.Key |= (ulong)(Vector256.LessThan(b - Vector256.Create((byte)'a'), Vector256.Create((byte)26))
+                | Vector256.LessThan(b - Vector256.Create((byte)'0'), Vector256.Create((byte)10))
+                | Vector256.Equals(b, Vector256.Create((byte)'_'))
+                | Vector256.Equals(b, Vector256.Create((byte)'-'))
+                | Vector256.Equals(b, Vector256.Create((byte)'*'))
+                | Vector256.Equals(b, Vector256.Create((byte)'/'))
+                | Vector256.Equals(b, Vector256.Create((byte)'@'))).ExtractMostSignificantBits() << offset;
+            masks.Comma |= (ulong)Vector256.Equals(b, Vector256.Create((byte)',')).ExtractMostSignificantBits() << offset;
+            masks.Equal |= (ulong)Vector256.Equals(b, Vector256.Create((byte)'=')).ExtractMostSignificantBits() << offset;
+            return true;
         }
 
-        return full == length || Block16(header, length - 16, full, c16, e16, k16, 0xFFFF);
-    }
-
-    /// <summary>As <see cref="Block64"/>, for 16 characters; a set's 16-bit slot <paramref name="to"/> / 16 is written.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Block16(ReadOnlySpan<char> chars, int at, int to, Span<ushort> commas, Span<ushort> equals, Span<ushort> notKey, uint valid)
-    {
-        ref ushort first = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars.Slice(at, 16)));
-        var lo = Vector128.LoadUnsafe(ref first);
-        var hi = Vector128.LoadUnsafe(ref first, 8);
-        if (((lo | hi) & Vector128.Create((ushort)0xFF80)) != Vector128<ushort>.Zero)
+        /// <summary>As <see cref="Of64"/>, for the 16 characters at <paramref name="offset"/>, into bits offset .. +15.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool Of16(ref ushort first, int offset, ref Masks masks)
         {
-            return false;
-        }
+            var lo = Vector128.LoadUnsafe(ref first, (nuint)offset);
+            var hi = Vector128.LoadUnsafe(ref first, (nuint)offset + 8);
+            if (((lo | hi) & Vector128.Create((ushort)0xFF80)) != Vector128<ushort>.Zero)
+            {
+                return false;
+            }
 
-        var b = Vector128.Narrow(lo, hi);
-        uint printable = Vector128.LessThan(b - Vector128.Create((byte)0x20), Vector128.Create((byte)0x5F)).ExtractMostSignificantBits();
-        uint key = (Vector128.LessThan(b - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
-            | Vector128.LessThan(b - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
-            | Vector128.Equals(b, Vector128.Create((byte)'_'))
-            | Vector128.Equals(b, Vector128.Create((byte)'-'))
-            | Vector128.Equals(b, Vector128.Create((byte)'*'))
-            | Vector128.Equals(b, Vector128.Create((byte)'/'))
-            | Vector128.Equals(b, Vector128.Create((byte)'@'))).ExtractMostSignificantBits();
-        uint comma = Vector128.Equals(b, Vector128.Create((byte)',')).ExtractMostSignificantBits();
-        uint eq = Vector128.Equals(b, Vector128.Create((byte)'=')).ExtractMostSignificantBits();
-        int shift = to - at;
-        valid = (valid << shift) & 0xFFFF;
-        if ((printable & valid) != valid)
-        {
-            return false;
+            var b = Vector128.Narrow(lo, hi);
+            masks.Printable |= (ulong)Vector128.LessThan(b - Vector128.Create((byte)0x20), Vector128.Create((byte)0x5F)).ExtractMostSignificantBits() << offset;
+            masks.Key |= (ulong)(Vector128.LessThan(b - Vector128.Create((byte)'a'), Vector128.Create((byte)26))
+                | Vector128.LessThan(b - Vector128.Create((byte)'0'), Vector128.Create((byte)10))
+                | Vector128.Equals(b, Vector128.Create((byte)'_'))
+                | Vector128.Equals(b, Vector128.Create((byte)'-'))
+                | Vector128.Equals(b, Vector128.Create((byte)'*'))
+                | Vector128.Equals(b, Vector128.Create((byte)'/'))
+                | Vector128.Equals(b, Vector128.Create((byte)'@'))).ExtractMostSignificantBits() << offset;
+            masks.Comma |= (ulong)Vector128.Equals(b, Vector128.Create((byte)',')).ExtractMostSignificantBits() << offset;
+            masks.Equal |= (ulong)Vector128.Equals(b, Vector128.Create((byte)'=')).ExtractMostSignificantBits() << offset;
+            return true;
         }
-
-        int slot = to >> 4;
-        commas[slot] = (ushort)((comma & valid) >> shift);
-        equals[slot] = (ushort)((eq & valid) >> shift);
-        notKey[slot] = (ushort)((~key & valid) >> shift);
-        return true;
     }
 
     /// <summary>The first set bit at or after <paramref name="from"/> and before <paramref name="none"/>, else <paramref name="none"/>.</summary>

@@ -232,11 +232,11 @@ public class TraceStateFastPathTests
                 var sets16 = new ulong[24];
                 var sets64 = new ulong[24];
 
-                Assert.Equal(printable, CanonicalTraceState.Classify16(header, sets16.AsSpan(0, 8), sets16.AsSpan(8, 8), sets16.AsSpan(16, 8)));
+                Assert.Equal(printable, CanonicalTraceState.Classify(header, sets16.AsSpan(0, 8), sets16.AsSpan(8, 8), sets16.AsSpan(16, 8), 16));
                 if (!printable)
                 {
-                    Assert.False(Vector256.IsHardwareAccelerated && CanonicalTraceState.Classify32(header, new ulong[8], new ulong[8], new ulong[8]));
-                    Assert.False(Vector512.IsHardwareAccelerated && CanonicalTraceState.Classify64(header, new ulong[8], new ulong[8], new ulong[8]));
+                    Assert.False(Vector256.IsHardwareAccelerated && CanonicalTraceState.Classify(header, new ulong[8], new ulong[8], new ulong[8], 32));
+                    Assert.False(Vector512.IsHardwareAccelerated && CanonicalTraceState.Classify(header, new ulong[8], new ulong[8], new ulong[8], 64));
                     continue;
                 }
 
@@ -250,13 +250,13 @@ public class TraceStateFastPathTests
                 if (Vector256.IsHardwareAccelerated)
                 {
                     var sets32 = new ulong[24];
-                    Assert.True(CanonicalTraceState.Classify32(header, sets32.AsSpan(0, 8), sets32.AsSpan(8, 8), sets32.AsSpan(16, 8)));
+                    Assert.True(CanonicalTraceState.Classify(header, sets32.AsSpan(0, 8), sets32.AsSpan(8, 8), sets32.AsSpan(16, 8), 32));
                     Assert.Equal(sets16, sets32);
                 }
 
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    Assert.True(CanonicalTraceState.Classify64(header, sets64.AsSpan(0, 8), sets64.AsSpan(8, 8), sets64.AsSpan(16, 8)));
+                    Assert.True(CanonicalTraceState.Classify(header, sets64.AsSpan(0, 8), sets64.AsSpan(8, 8), sets64.AsSpan(16, 8), 64));
                     Assert.Equal(sets16, sets64);
                 }
             }
