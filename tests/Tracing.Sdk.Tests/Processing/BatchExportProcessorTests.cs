@@ -555,22 +555,7 @@ public class BatchExportProcessorTests
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
 
-        using var release = new ManualResetEventSlim(false);
-        var idle = new Thread[idleThreads];
-        using var ready = new CountdownEvent(idleThreads + 1);
-        for (int t = 0; t < idleThreads; t++)
-        {
-            idle[t] = new Thread(() =>
-            {
-                tracer.StartSpan("then idle").End();
-                ready.Signal();
-                release.Wait();
-            });
-            idle[t].Start();
-        }
-
-        ready.Signal();
-        Assert.True(ready.Wait(Generous));
+        using var idle = new IdleThreads(tracer, idleThreads);
 
         // The flush exports the idle threads' spans; the exporter thread then sleeps knowing the credits they hold.
         Assert.True(provider.ForceFlush(Generous));
@@ -595,7 +580,7 @@ public class BatchExportProcessorTests
         }
 
         long calls = exporter.Calls - calls0;
-        release.Set();
+        idle.Dispose();
         Assert.True(exporter.Spans >= idleThreads + (Spans / 2), $"exported {exporter.Spans}");
         Assert.True(wakes <= calls, $"{wakes} wake-ups for {calls} exports");
         Assert.Equal(0, processor.Dropped);
@@ -619,21 +604,7 @@ public class BatchExportProcessorTests
         using var provider = Build(processor);
         var tracer = provider.GetTracer("test");
 
-        using var release = new ManualResetEventSlim(false);
-        using var ready = new CountdownEvent(idleThreads);
-        var idle = new Thread[idleThreads];
-        for (int t = 0; t < idleThreads; t++)
-        {
-            idle[t] = new Thread(() =>
-            {
-                tracer.StartSpan("then idle").End();
-                ready.Signal();
-                release.Wait();
-            });
-            idle[t].Start();
-        }
-
-        Assert.True(ready.Wait(Generous));
+        using var idle = new IdleThreads(tracer, idleThreads);
         Assert.True(provider.ForceFlush(Generous));
         Assert.Equal(idleThreads, exporter.Spans);
 
@@ -661,11 +632,7 @@ public class BatchExportProcessorTests
         }
 
         Assert.True(provider.ForceFlush(Generous));
-        release.Set();
-        foreach (var t in idle)
-        {
-            Assert.True(t.Join(Generous));
-        }
+        idle.Dispose();
 
         Assert.Equal(0, processor.Dropped);
         Assert.Equal(idleThreads + left + More, exporter.Spans);
@@ -689,5 +656,49 @@ public class BatchExportProcessorTests
         Assert.Equal(500, a.Spans);
         Assert.Equal(500, b.Spans);
         Assert.Equal(a.Seen.Keys.OrderBy(k => k.ToString()), b.Seen.Keys.OrderBy(k => k.ToString()));
+    }
+}
+
+/// <summary>
+/// Threads that each end one span, then wait without ending more until disposed: each keeps the rest of its chunk of
+/// the processor's credits unspent. Dispose lets them finish and joins them.
+/// </summary>
+internal sealed class IdleThreads : IDisposable
+{
+    private readonly ManualResetEventSlim _release = new(false);
+    private readonly Thread[] _threads;
+
+    public IdleThreads(Tracer tracer, int count)
+    {
+        using var ready = new CountdownEvent(count);
+        _threads = new Thread[count];
+        for (int t = 0; t < count; t++)
+        {
+            _threads[t] = new Thread(() =>
+            {
+                tracer.StartSpan("then idle").End();
+                ready.Signal();
+                _release.Wait();
+            });
+            _threads[t].Start();
+        }
+
+        Assert.True(ready.Wait(TestTimeouts.InProcess));
+    }
+
+    public void Dispose()
+    {
+        if (_release.IsSet)
+        {
+            return;
+        }
+
+        _release.Set();
+        foreach (var thread in _threads)
+        {
+            Assert.True(thread.Join(TestTimeouts.InProcess));
+        }
+
+        _release.Dispose();
     }
 }
