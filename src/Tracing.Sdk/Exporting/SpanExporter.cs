@@ -75,6 +75,25 @@ public abstract class SpanExporter : IDisposable
     /// <summary>Set by the batch processor that calls this exporter, to count late outcomes (see <see cref="CompletePending"/>).</summary>
     internal Action<int, ExportResult>? PendingCompleted { get; set; }
 
+    /// <summary>The processor that calls this exporter; one at most, for the exporter's lifetime.</summary>
+    private object? _processor;
+
+    /// <summary>
+    /// Makes <paramref name="processor"/> the one processor that calls this exporter. A second processor would call
+    /// <see cref="Export"/> concurrently with the first and take over its late outcomes, so its spans would be counted
+    /// by the wrong processor or never: it gets a clear answer when it is created instead.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Another processor already calls this exporter.</exception>
+    internal void AttachTo(object processor)
+    {
+        var owner = Interlocked.CompareExchange(ref _processor, processor, null);
+        if (owner is not null && !ReferenceEquals(owner, processor))
+        {
+            throw new InvalidOperationException(
+                $"This {GetType().Name} is already used by a {owner.GetType().Name}; an exporter serves one processor (its Export is never called concurrently). Create one exporter per processor.");
+        }
+    }
+
     /// <summary>Disposes the exporter.</summary>
     public void Dispose()
     {

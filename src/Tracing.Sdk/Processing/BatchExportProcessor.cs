@@ -63,6 +63,7 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
     /// <summary>Creates the processor and starts its exporter thread.</summary>
     /// <param name="exporter">The exporter to call.</param>
     /// <param name="options">The options; every value must be positive.</param>
+    /// <exception cref="InvalidOperationException">The exporter is already used by another processor.</exception>
     public BatchExportProcessor(SpanExporter exporter, BatchExportProcessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(exporter);
@@ -71,6 +72,7 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ScheduledDelayMilliseconds);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxExportBatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ExportTimeoutMilliseconds);
+        exporter.AttachTo(this);
 
         _exporter = exporter;
         _maxBatch = Math.Min(options.MaxExportBatchSize, options.MaxQueueSize);

@@ -15,6 +15,7 @@ public static class BatchExportProcessorExtensions
     /// <param name="builder">The builder.</param>
     /// <param name="exporter">The exporter.</param>
     /// <param name="configure">Adjusts the options; optional.</param>
+    /// <exception cref="InvalidOperationException">The exporter is already used by another processor (one exporter serves one processor).</exception>
     public static TracerProviderBuilder AddExporter(this TracerProviderBuilder builder, SpanExporter exporter, Action<BatchExportProcessorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -17,9 +17,11 @@ public sealed class SimpleExportProcessor : SpanProcessor
 
     /// <summary>Creates the processor.</summary>
     /// <param name="exporter">The exporter to call.</param>
+    /// <exception cref="InvalidOperationException">The exporter is already used by another processor.</exception>
     public SimpleExportProcessor(SpanExporter exporter)
     {
         ArgumentNullException.ThrowIfNull(exporter);
+        exporter.AttachTo(this);
         _exporter = exporter;
     }
 
