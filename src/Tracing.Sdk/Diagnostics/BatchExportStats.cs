@@ -13,6 +13,10 @@ namespace Tracing.Sdk.Diagnostics;
 /// <param name="ExportFailures">Calls that failed, threw or timed out.</param>
 /// <param name="ExportsAbandoned">Calls that did not return after the timeout and were left behind.</param>
 /// <param name="QueueDepth">Spans waiting in the queue.</param>
+/// <param name="InFlight">
+/// Spans handed to the exporter whose outcome is not known yet: the batch being exported and batches the exporter
+/// still delivers after its <c>Export</c> returned. Received = exported + dropped + queue depth + in flight.
+/// </param>
 internal readonly record struct BatchExportStats(
     long Enqueued,
     long DroppedQueueFull,
@@ -22,7 +26,8 @@ internal readonly record struct BatchExportStats(
     long ExportAttempts,
     long ExportFailures,
     long ExportsAbandoned,
-    long QueueDepth)
+    long QueueDepth,
+    long InFlight)
 {
     /// <summary>Every sampled span the processor was given.</summary>
     public long Received => Enqueued + DroppedQueueFull + DroppedShutdown;
@@ -39,5 +44,6 @@ internal readonly record struct BatchExportStats(
         ExportAttempts + o.ExportAttempts,
         ExportFailures + o.ExportFailures,
         ExportsAbandoned + o.ExportsAbandoned,
-        QueueDepth + o.QueueDepth);
+        QueueDepth + o.QueueDepth,
+        InFlight + o.InFlight);
 }

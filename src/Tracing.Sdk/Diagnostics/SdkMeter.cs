@@ -7,8 +7,8 @@ namespace Tracing.Sdk.Diagnostics;
 
 /// <summary>
 /// The SDK's own health as a <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="Name"/>: spans started,
-/// ended, dropped (tagged with the <c>reason</c>), exported, export attempts, failures and retries, and the depth of the
-/// batch queues. Listen with a <see cref="MeterListener"/>, <c>dotnet-counters</c> or any metrics SDK.
+/// ended, dropped (tagged with the <c>reason</c>), exported, export attempts, failures and retries, the depth of the
+/// batch queues and the spans in flight in exporters (so sampled spans ended = exported + dropped + queued + in flight). Listen with a <see cref="MeterListener"/>, <c>dotnet-counters</c> or any metrics SDK.
 /// </summary>
 /// <remarks>
 /// The span counts are kept as plain per-thread and per-queue numbers and read by observable instruments when the meter
@@ -38,6 +38,7 @@ public static class SdkMeter
         s_meter.CreateObservableCounter("tracing.sdk.export.attempts", static () => Snapshot().ExportAttempts, "{export}", "Calls to exporters by batch processors.");
         s_meter.CreateObservableCounter("tracing.sdk.export.failures", static () => Snapshot().ExportFailures, "{export}", "Exports that failed, threw or timed out.");
         s_meter.CreateObservableGauge("tracing.sdk.queue.depth", static () => Snapshot().QueueDepth, "{span}", "Finished spans waiting in batch processors' queues.");
+        s_meter.CreateObservableGauge("tracing.sdk.export.in_flight", static () => Snapshot().InFlight, "{span}", "Spans handed to exporters whose outcome is not known yet (being sent or retried).");
     }
 
     /// <summary>Counts export attempts that an exporter repeated after a retryable failure (for exporter packages).</summary>
@@ -68,7 +69,7 @@ public static class SdkMeter
             if (s_processors.Remove(processor))
             {
                 var final = processor.GetStats();
-                s_retired = s_retired.Add(final with { QueueDepth = 0 });
+                s_retired = s_retired.Add(final with { QueueDepth = 0, InFlight = 0 });
             }
         }
     }

@@ -268,7 +268,9 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
 
         // Budget, credits and in-transit counts move independently, so derive the depth from what the exporter thread has
         // taken: everything enqueued minus everything it has finished with or holds. Clamped: the reads are not atomic.
-        long depth = Math.Max(0, enqueued - _worker.Taken);
+        long taken = _worker.Taken;
+        long depth = Math.Max(0, enqueued - taken);
+        long inFlight = Math.Max(0, taken - exports.Exported - exports.DroppedExportFailure - exports.DroppedExportShutdown);
 
         return new BatchExportStats(
             enqueued,
@@ -279,7 +281,8 @@ public sealed class BatchExportProcessor : SpanProcessor, IExportStatsSource
             exports.Attempts,
             exports.Failures,
             exports.Abandoned,
-            depth);
+            depth,
+            inFlight);
     }
 
     /// <summary>The stop flag alone on its cache line (with the adjacent line), so it shares one with nothing written often.</summary>

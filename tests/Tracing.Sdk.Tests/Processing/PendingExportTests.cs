@@ -35,6 +35,8 @@ public sealed class PendingExportTests
         Assert.Equal(0, stats.Exported);
         Assert.Equal(0, stats.Dropped);
         Assert.Equal(30, processor.PendingSpans);
+        Assert.Equal(30, stats.InFlight);
+        Assert.Equal(0, stats.QueueDepth);
 
         // One delivered, one failed: counted now, each once.
         exporter.Complete(ExportResult.Success);
@@ -44,12 +46,14 @@ public sealed class PendingExportTests
         Assert.Equal(10, stats.DroppedExportFailure);
         Assert.Equal(1, stats.ExportFailures);
         Assert.Equal(10, processor.PendingSpans);
+        Assert.Equal(10, stats.InFlight);
 
         // A batch that fails once shutdown has begun was lost to the shutdown.
         Assert.True(provider.Shutdown(Generous));
         exporter.Complete(ExportResult.Failure);
         stats = processor.GetStats();
         Assert.Equal(0, processor.PendingSpans);
+        Assert.Equal(0, stats.InFlight);
         Assert.Equal(10, stats.DroppedShutdown);
         Assert.Equal(30, stats.Enqueued);
         Assert.Equal(stats.Enqueued, stats.Exported + stats.Dropped);

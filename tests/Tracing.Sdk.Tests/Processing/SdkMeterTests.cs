@@ -118,6 +118,42 @@ public class SdkMeterTests
     }
 
     [Fact]
+    public void InFlight_CountsTheBatchTheExporterHolds_SoEveryReceivedSpanIsAccountedFor()
+    {
+        using var readings = new Readings();
+        var gated = new GatedExporter();
+        var processor = new BatchExportProcessor(gated, new() { MaxQueueSize = 8, MaxExportBatchSize = 4, ScheduledDelay = TimeSpan.FromMinutes(10) });
+        using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOn).AddProcessor(processor).Build();
+        var tracer = provider.GetTracer("test");
+        for (int i = 0; i < 4; i++)
+        {
+            tracer.StartSpan("held").End();
+        }
+
+        // Asking for an export without waiting: the exporter thread takes the four spans and is held inside Export.
+        provider.ForceFlush(TimeSpan.Zero);
+        Assert.True(gated.Entered.Wait(TimeSpan.FromSeconds(60)));
+        tracer.StartSpan("queued").End();
+        tracer.StartSpan("queued").End();
+
+        var stats = processor.GetStats();
+        Assert.Equal(6, stats.Enqueued);
+        Assert.Equal(4, stats.InFlight);
+        Assert.Equal(2, stats.QueueDepth);
+        Assert.Equal(0, stats.Exported);
+        Assert.Equal(stats.Received, stats.Exported + stats.Dropped + stats.QueueDepth + stats.InFlight);
+        Assert.Equal(4, readings.Collect()["tracing.sdk.export.in_flight"]);
+
+        gated.Gate.Set();
+        Assert.True(provider.ForceFlush(TimeSpan.FromSeconds(60)));
+        stats = processor.GetStats();
+        Assert.Equal(6, stats.Exported);
+        Assert.Equal(0, stats.InFlight);
+        Assert.Equal(0, stats.QueueDepth);
+        Assert.Equal(0, readings.Collect()["tracing.sdk.export.in_flight"]);
+    }
+
+    [Fact]
     public void ThreadSpanCounts_AreExact_ForSpansOfThisThread()
     {
         using var provider = new TracerProviderBuilder().SetSettingsSource(static _ => null).SetSampler(Sampler.AlwaysOn).AddProcessor(new BatchExportProcessor(new DiscardingExporter())).Build();
