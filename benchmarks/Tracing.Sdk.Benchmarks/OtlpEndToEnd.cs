@@ -40,6 +40,16 @@ public static class OtlpEndToEnd
     // Our exporter's MaxConcurrentExports (--slots), or 0 for the option's default.
     private static int s_slots;
 
+    // --watch: sample our processor's counts every millisecond and print the timeline before its first queue-full drop.
+    private static bool s_watch;
+
+    // Spans each pipeline sends and flushes before its trial (see Prime).
+    private const int PrimeSpans = 512;
+
+    // The warm-up trial's rate: enough batches (about 300 in 3 s) that both libraries' export paths run tier-1 code
+    // before the first counted trial; at 2,000/s (12 batches) they were still at tier 0 in it.
+    private const int WarmUpRate = 50_000;
+
     /// <summary>Our exporter runs behind the SDK's batch processor with its default (specification) settings, as OpenTelemetry's does.</summary>
     internal static BatchExportProcessor CreateProcessor(SpanExporter exporter) => new(exporter);
 
@@ -69,6 +79,7 @@ public static class OtlpEndToEnd
         string sdk = Arg(args, "--sdk", "both");
         string protocol = Arg(args, "--protocol", "both");
         s_slots = int.Parse(Arg(args, "--slots", "0"), CultureInfo.InvariantCulture);
+        s_watch = Array.IndexOf(args, "--watch") >= 0;
         int grpcPort = FreePort();
         int httpPort = FreePort();
         using var child = StartReceiver(grpcPort, httpPort);
@@ -132,7 +143,7 @@ public static class OtlpEndToEnd
         {
             foreach (var name in sdks)
             {
-                RunPipeline(name, p, target, (_, make) => Produce(2000, 2, make));
+                RunPipeline(name, p, target, (_, make) => Produce(WarmUpRate, 2, make));
             }
         }
 
@@ -143,13 +154,15 @@ public static class OtlpEndToEnd
             {
                 foreach (var name in sdks)
                 {
-                    long before = Count(target);
-                    long bytesBefore = Bytes(target);
+                    long before = 0;
+                    long bytesBefore = 0;
                     long delivered = 0;
                     double elapsed = 0;
                     long ended = 0;
                     string detail = RunPipeline(name, p, target, (_, make) =>
                     {
+                        before = Count(target);
+                        bytesBefore = Bytes(target);
                         var (produced, wall) = ProduceFullSpeed(seconds, make);
                         ended = produced;
                         elapsed = wall;
@@ -197,7 +210,7 @@ public static class OtlpEndToEnd
         // Warm-up (not counted): connection set-up and JIT would otherwise land in the first trial.
         foreach (var sdk in sdks)
         {
-            Trial(sdk, protocol, 2000, 3, target);
+            Trial(sdk, protocol, WarmUpRate, 3, target);
         }
 
         var good = new Dictionary<string, long>();
@@ -271,11 +284,12 @@ public static class OtlpEndToEnd
 
     private static bool Trial(string sdk, string protocol, long rate, int seconds, Target target)
     {
-        long before = Count(target);
+        long before = 0;
         long produced = 0;
         long achieved = 0;
         string detail = RunPipeline(sdk, protocol, target, (_, make) =>
         {
+            before = Count(target);
             (produced, achieved) = Produce(rate, seconds, make);
             return (produced, achieved);
         });
@@ -319,7 +333,7 @@ public static class OtlpEndToEnd
             var processor = CreateProcessor(exporter);
             using var provider = new TracerProviderBuilder().SetSettingsSource(_ => null).SetServiceName("e2e").AddProcessor(processor).Build();
             var tracer = provider.GetTracer(SourceName, "1.0");
-            var (produced, _) = run(sdk, () =>
+            Action make = () =>
             {
                 var span = tracer.StartRootSpan("GET /api/items", SpanKind.Server);
                 span.SetAttribute("http.request.method", "GET");
@@ -329,9 +343,13 @@ public static class OtlpEndToEnd
                 span.SetAttribute("server.port", 443);
                 span.AddEvent("handler.start");
                 span.End();
-            });
+            };
+            Prime(make, () => provider.ForceFlush(TimeSpan.FromSeconds(30)));
+            using var watch = s_watch ? new DropWatch(processor) : null;
+            var (produced, _) = run(sdk, make);
+            watch?.Dispose();
             provider.Shutdown(TimeSpan.FromSeconds(30));
-            bool exact = produced == processor.Exported + processor.Dropped;
+            bool exact = produced + PrimeSpans == processor.Exported + processor.Dropped;
             return $"(processor: exported {processor.Exported:N0} dropped {processor.Dropped:N0}, ended = exported + dropped: {(exact ? "yes" : "NO")}; exporter dropped {exporter.DroppedSpans} retries {exporter.Retries})";
         }
 
@@ -344,7 +362,7 @@ public static class OtlpEndToEnd
                 o.Protocol = grpc ? OpenTelemetry.Exporter.OtlpExportProtocol.Grpc : OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf;
             })
             .Build();
-        run(sdk, () =>
+        Action makeActivity = () =>
         {
             using var a = source.StartActivity("GET /api/items", ActivityKind.Server);
             a?.SetTag("http.request.method", "GET");
@@ -353,12 +371,30 @@ public static class OtlpEndToEnd
             a?.SetTag("server.address", "example.com");
             a?.SetTag("server.port", 443);
             a?.AddEvent(new ActivityEvent("handler.start"));
-        });
+        };
+        Prime(makeActivity, () => otel.ForceFlush(30_000));
+        run(sdk, makeActivity);
         otel.ForceFlush(30_000);
         return string.Empty;
     }
 
     /// <summary>Two producers ending spans as fast as they can for <paramref name="seconds"/>.</summary>
+    /// <summary>
+    /// Before a pipeline's trial: one batch of spans, flushed, so its connection to the receiver is open when the clock
+    /// starts. Without it the first request's connection set-up (several milliseconds, with every request behind it
+    /// waiting) fell inside the trial and decided the drop-free rate at high rates, for either library. The caller
+    /// reads the receiver's count after this, so these spans are not counted.
+    /// </summary>
+    private static void Prime(Action make, Action flush)
+    {
+        for (int i = 0; i < PrimeSpans; i++)
+        {
+            make();
+        }
+
+        flush();
+    }
+
     private static (long Produced, double Seconds) ProduceFullSpeed(int seconds, Action makeSpan)
     {
         long produced = 0;
@@ -545,4 +581,65 @@ public static class OtlpEndToEnd
 
     /// <summary>The receiver process's endpoints and the client that reads its count.</summary>
     private sealed record Target(Uri Grpc, Uri Http, Uri CountUri, HttpClient Client);
+
+    /// <summary>
+    /// <c>--watch</c>: samples our processor's queue depth, spans in flight and counts about every millisecond, and at
+    /// the first queue-full drop prints the 80 samples before it, with the process's GC pause time: whether the export
+    /// thread stopped draining (depth grows, little in flight), the receiver stopped answering (in flight at its most),
+    /// or the whole process stood still (a GC, a stall that also stopped the producers).
+    /// </summary>
+    private sealed class DropWatch : IDisposable
+    {
+        private const int History = 80;
+        private readonly BatchExportProcessor _processor;
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public DropWatch(BatchExportProcessor processor)
+        {
+            _processor = processor;
+            _thread = new Thread(Loop) { IsBackground = true, Name = "e2e drop watch" };
+            _thread.Start();
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _thread.Join();
+        }
+
+        private void Loop()
+        {
+            var samples = new (long Ticks, Tracing.Sdk.Diagnostics.BatchExportStats Stats, double GcPauseMs, int Gen0, int Gen2)[History];
+            int next = 0;
+            long start = Stopwatch.GetTimestamp();
+            long maxGapTicks = 0;
+            long last = start;
+            while (!_stop)
+            {
+                long now = Stopwatch.GetTimestamp();
+                maxGapTicks = Math.Max(maxGapTicks, now - last);
+                last = now;
+                var stats = _processor.GetStats();
+                samples[next % History] = (now, stats, GC.GetTotalPauseDuration().TotalMilliseconds, GC.CollectionCount(0), GC.CollectionCount(2));
+                next++;
+                if (stats.DroppedQueueFull > 0)
+                {
+                    Console.WriteLine($"watch: first queue-full drop {Stopwatch.GetElapsedTime(start).TotalSeconds:F3} s into the trial; the {History} samples before it:");
+                    Console.WriteLine("watch:     t ms   depth  inflight  enqueued  exported  attempts  dropped  gc-pause-ms gen0 gen2");
+                    for (int i = Math.Max(0, next - History); i < next; i++)
+                    {
+                        var (ticks, s, gc, g0, g2) = samples[i % History];
+                        Console.WriteLine($"watch: {(ticks - start) * 1000.0 / Stopwatch.Frequency,8:F1} {s.QueueDepth,7} {s.InFlight,9} {s.Enqueued,9} {s.Exported,9} {s.ExportAttempts,9} {s.DroppedQueueFull,8} {gc,12:F2} {g0,4} {g2,4}");
+                    }
+
+                    return;
+                }
+
+                Thread.Sleep(1);
+            }
+
+            Console.WriteLine($"watch: no queue-full drop; longest gap between samples {maxGapTicks * 1000.0 / Stopwatch.Frequency:F1} ms");
+        }
+    }
 }
