@@ -37,6 +37,12 @@ public static class OtlpEndToEnd
     // A paced producer that fell behind catches up at most this many times its rate (see Produce).
     private const double CatchUpFactor = 2.0;
 
+    // The most a paced producer makes at once after a stall: this many milliseconds at the catch-up pace (see Produce).
+    private const double BurstMilliseconds = 2.0;
+
+    // The two producer threads, the same for every trial of the process (see ProducerHost).
+    private static readonly ProducerHost[] s_producers = [new ProducerHost(0), new ProducerHost(1)];
+
     // Our exporter's MaxConcurrentExports (--slots), or 0 for the option's default.
     private static int s_slots;
 
@@ -380,7 +386,6 @@ public static class OtlpEndToEnd
         return string.Empty;
     }
 
-    /// <summary>Two producers ending spans as fast as they can for <paramref name="seconds"/>.</summary>
     /// <summary>
     /// Before a pipeline's trial: one batch of spans, flushed, so its connection to the receiver is open when the clock
     /// starts. Without it the first request's connection set-up (several milliseconds, with every request behind it
@@ -414,14 +419,15 @@ public static class OtlpEndToEnd
         return expected;
     }
 
+    /// <summary>Two producers ending spans as fast as they can for <paramref name="seconds"/>.</summary>
     private static (long Produced, double Seconds) ProduceFullSpeed(int seconds, Action makeSpan)
     {
         long produced = 0;
         using var stop = new ManualResetEventSlim(false);
-        var threads = new Thread[2];
+        var threads = s_producers;
         for (int t = 0; t < threads.Length; t++)
         {
-            threads[t] = new Thread(() =>
+            threads[t].Begin(() =>
             {
                 long mine = 0;
                 while (!stop.IsSet)
@@ -441,14 +447,14 @@ public static class OtlpEndToEnd
         long start = Stopwatch.GetTimestamp();
         foreach (var t in threads)
         {
-            t.Start();
+            t.Go();
         }
 
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         stop.Set();
         foreach (var t in threads)
         {
-            t.Join();
+            t.End();
         }
 
         return (produced, Stopwatch.GetElapsedTime(start).TotalSeconds);
@@ -457,26 +463,29 @@ public static class OtlpEndToEnd
     /// <summary>
     /// Two producers at a steady rate, each spacing its spans by the clock (a due count; a 1 ms sleep when not behind).
     /// After a stall — a sleep that overslept, a thread waiting for a core — a producer catches up at no more than
-    /// <see cref="CatchUpFactor"/> times its rate (a token bucket holding 10 ms at that pace), so the stall's backlog
-    /// arrives spread out, not as one burst at the library's full speed. Both libraries' producers then offer the same
+    /// <see cref="CatchUpFactor"/> times its rate (a token bucket holding <see cref="BurstMilliseconds"/> at that pace:
+    /// enough for a 1 ms sleep that overslept, not for a stall's whole backlog), so the stall's backlog arrives spread
+    /// out, not as one burst at the library's full speed. Both libraries' producers then offer the same
     /// arrival pattern to their pipelines, although their full speeds differ several-fold; before, a backlog of
     /// thousands of spans arrived within a millisecond with ours and in several with OpenTelemetry's, and a drop-free
-    /// trial measured which burst outran a 2,048-span queue rather than what each exporter sustains.
+    /// trial measured which burst outran a 2,048-span queue rather than what each exporter sustains. The bucket first
+    /// held 10 ms at the catch-up pace, i.e. after a stall of 10 ms or more the backlog of 20 ms at the trial's rate
+    /// still came as one burst at full speed: at 200,000 spans/s, 4,000 spans within half a millisecond, twice the
+    /// queue, while the export thread woke (<c>--watch</c> showed such trials losing spans with nothing in flight).
     /// </summary>
     private static (long Produced, long Achieved) Produce(long rate, int seconds, Action makeSpan)
     {
         long produced = 0;
         var duration = TimeSpan.FromSeconds(seconds);
-        var threads = new Thread[2];
+        var threads = s_producers;
         long start = Stopwatch.GetTimestamp();
         for (int t = 0; t < threads.Length; t++)
         {
-            threads[t] = new Thread(() =>
+            threads[t].Begin(() =>
             {
                 double perThread = rate / 2.0;
                 double catchUpPerTick = perThread * CatchUpFactor / Stopwatch.Frequency;
-                // 10 ms at the catch-up pace: a thread that waited that long for a core can still keep the average rate.
-                double bucket = Math.Max(16, perThread * CatchUpFactor / 100);
+                double bucket = Math.Max(16, perThread * CatchUpFactor * BurstMilliseconds / 1000);
                 double tokens = bucket;
                 long last = start;
                 long mine = 0;
@@ -517,12 +526,12 @@ public static class OtlpEndToEnd
 
                 Interlocked.Add(ref produced, mine);
             });
-            threads[t].Start();
+            threads[t].Go();
         }
 
         foreach (var t in threads)
         {
-            t.Join();
+            t.End();
         }
 
         return (produced, (long)(produced / Stopwatch.GetElapsedTime(start).TotalSeconds));
@@ -659,6 +668,63 @@ public static class OtlpEndToEnd
             }
 
             Console.WriteLine($"watch: no queue-full drop; longest gap between samples {maxGapTicks * 1000.0 / Stopwatch.Frequency:F1} ms");
+        }
+    }
+
+    /// <summary>
+    /// One producer thread that lives as long as the process and runs each trial's loop: a trial measures a pipeline
+    /// fed by threads that have produced before, as an application's request threads have. With two new threads per
+    /// trial, each trial began with our per-thread record pools empty: the first milliseconds allocated the records
+    /// the queue holds at that rate, and the first collections promoted them (gen0 pauses of 5–7 ms, <c>--watch</c>),
+    /// which decided high-rate trials. OpenTelemetry allocates an <c>Activity</c> per span either way.
+    /// </summary>
+    private sealed class ProducerHost
+    {
+        private readonly SemaphoreSlim _go = new(0);
+        private readonly SemaphoreSlim _done = new(0);
+        private Action? _job;
+        private Exception? _failure;
+
+        public ProducerHost(int index)
+        {
+            new Thread(Loop) { IsBackground = true, Name = "e2e producer " + index.ToString(CultureInfo.InvariantCulture) }.Start();
+        }
+
+        /// <summary>Sets the loop the thread runs next (started by <see cref="Go"/>).</summary>
+        public void Begin(Action job) => _job = job;
+
+        public void Go() => _go.Release();
+
+        /// <summary>Waits for the loop to return; rethrows what it threw.</summary>
+        public void End()
+        {
+            _done.Wait();
+            if (_failure is { } failure)
+            {
+                _failure = null;
+                throw new InvalidOperationException("A producer failed.", failure);
+            }
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _go.Wait();
+                try
+                {
+                    _job!();
+                }
+                catch (Exception ex)
+                {
+                    _failure = ex;
+                }
+                finally
+                {
+                    _job = null;
+                    _done.Release();
+                }
+            }
         }
     }
 }
