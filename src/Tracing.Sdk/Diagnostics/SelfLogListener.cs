@@ -12,7 +12,9 @@ namespace Tracing.Sdk.Diagnostics;
 /// with <c>Tracing-Sdk</c> (the core's, the exporters', the instrumentations', and any added later) — to a callback,
 /// rate-limited so that an outage cannot flood a log: per event (source and id), at most
 /// <c>maxMessagesPerMinute</c> lines a minute, and a line identical to one already written in that minute is not
-/// repeated. What was held back is counted and noted on the next line of that event. The hosting package writes
+/// repeated. What was held back is counted and noted on the next line of that event; for errors (spans lost), when none
+/// comes, as one closing line per event when the listener is disposed (the stderr listener: when the process exits), so
+/// the last drops of a shutdown are not hidden by the limit. The hosting package writes
 /// these through <c>ILogger</c>; <see cref="StandardError"/> writes them to stderr (the switch
 /// <c>TRACING_SDK_SELF_LOG=stderr</c> turns that on when a <see cref="TracerProviderBuilder"/> is made).
 /// </summary>
@@ -54,7 +56,12 @@ public sealed class SelfLogListener : IDisposable
     {
         lock (s_stderrGate)
         {
-            s_stderr ??= new SelfLogListener(static m =>
+            if (s_stderr is not null)
+            {
+                return;
+            }
+
+            s_stderr = new SelfLogListener(static m =>
             {
                 string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:O} {LevelName(m.Level)} {m.Category}[{m.EventId}]: {m.Message}");
                 try
@@ -65,11 +72,59 @@ public sealed class SelfLogListener : IDisposable
                 {
                 }
             });
+
+            // Never disposed: what the rate limit still holds back is written when the process exits.
+            var listener = s_stderr;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => listener.WriteHeldBack();
         }
     }
 
-    /// <summary>Stops forwarding.</summary>
-    public void Dispose() => _listener.Dispose();
+    /// <summary>Stops forwarding, then writes one line for each error event whose last lines were held back.</summary>
+    public void Dispose()
+    {
+        _listener.Dispose();
+        WriteHeldBack();
+    }
+
+    /// <summary>
+    /// For every error event with lines held back since its last written line: one line with the last of them and how
+    /// many there were (a shutdown that drops two batches logs "Dropped 30 span(s)" twice; the second would otherwise
+    /// vanish, since no later line of that event comes to carry its count). Warnings held back (retries that came to
+    /// nothing more) are not written after the fact: a "retrying" line after shutdown would mislead.
+    /// </summary>
+    internal void WriteHeldBack()
+    {
+        var pending = new List<SelfLogMessage>();
+        lock (_windows)
+        {
+            foreach (var window in _windows.Values)
+            {
+                if (window.Suppressed > 0 && window.LastHeld is { } last && last.Level is EventLevel.Error or EventLevel.Critical)
+                {
+                    pending.Add(new SelfLogMessage(
+                        last.SourceName,
+                        last.EventId,
+                        last.EventName,
+                        last.Level,
+                        string.Create(CultureInfo.InvariantCulture, $"{last.Message} ({window.Suppressed} line(s) of this event held back by the rate limit, the last of them this one)")));
+                }
+
+                window.Suppressed = 0;
+                window.LastHeld = null;
+            }
+        }
+
+        foreach (var message in pending)
+        {
+            try
+            {
+                _write(message);
+            }
+            catch
+            {
+            }
+        }
+    }
 
     internal static void FromSetting(Func<string, string?> getSetting)
     {
@@ -108,20 +163,21 @@ public sealed class SelfLogListener : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (!_windows.TryGetValue((source, e.EventId), out var window) || Stopwatch.GetElapsedTime(window.Start, now) >= TimeSpan.FromMinutes(1))
             {
-                int carried = window?.Suppressed ?? 0;
-                window = new Window(now) { Suppressed = carried };
+                window = new Window(now) { Suppressed = window?.Suppressed ?? 0, LastHeld = window?.LastHeld };
                 _windows[(source, e.EventId)] = window;
             }
 
             if (window.Written >= _maxPerMinute || !window.Seen.Add(message))
             {
                 window.Suppressed++;
+                window.LastHeld = new SelfLogMessage(source, e.EventId, e.EventName ?? string.Empty, e.Level, message);
                 return;
             }
 
             window.Written++;
             suppressed = window.Suppressed;
             window.Suppressed = 0;
+            window.LastHeld = null;
         }
 
         if (suppressed > 0)
@@ -171,6 +227,9 @@ public sealed class SelfLogListener : IDisposable
         public int Written { get; set; }
 
         public int Suppressed { get; set; }
+
+        /// <summary>The last line held back since the last one written, for <see cref="WriteHeldBack"/>.</summary>
+        public SelfLogMessage? LastHeld { get; set; }
     }
 
     // EventListener's constructor reports the existing sources before a derived constructor has run: those are

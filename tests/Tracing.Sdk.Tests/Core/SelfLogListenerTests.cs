@@ -49,6 +49,47 @@ public class SelfLogListenerTests
     }
 
     [Fact]
+    public void LinesHeldBack_WithNoLaterLineToCarryTheirCount_AreWrittenOnDispose()
+    {
+        var lines = new ConcurrentQueue<SelfLogMessage>();
+        using var source = new TestSource("Tracing-Sdk-Test-" + Guid.NewGuid().ToString("N"));
+        var listener = new SelfLogListener(lines.Enqueue, EventLevel.Warning, maxMessagesPerMinute: 3);
+
+        // Batches dropped at shutdown write the same line more than once; nothing of that event follows. A warning
+        // repeated as well (a retry) is not written after the fact.
+        source.Lost(30);
+        source.Lost(30);
+        source.Lost(30);
+        source.Problem("retrying", 1);
+        source.Problem("retrying", 1);
+        Assert.Equal(2, lines.Count(m => m.SourceName == source.Name));
+
+        listener.Dispose();
+        source.Lost(1);
+
+        var mine = lines.Where(m => m.SourceName == source.Name).ToList();
+        Assert.Equal(3, mine.Count);
+        Assert.Equal("Lost 30 span(s).", mine[0].Message);
+        Assert.Equal("Problem 'retrying' happened 1 time(s).", mine[1].Message);
+        Assert.Equal("Lost 30 span(s). (2 line(s) of this event held back by the rate limit, the last of them this one)", mine[2].Message);
+        Assert.Equal(EventLevel.Error, mine[2].Level);
+        Assert.Equal(3, mine[2].EventId);
+    }
+
+    [Fact]
+    public void NothingHeldBack_NothingWrittenOnDispose()
+    {
+        var lines = new ConcurrentQueue<SelfLogMessage>();
+        using var source = new TestSource("Tracing-Sdk-Test-" + Guid.NewGuid().ToString("N"));
+        var listener = new SelfLogListener(lines.Enqueue);
+        source.Lost(1);
+        source.Lost(2);
+        listener.Dispose();
+
+        Assert.Equal(2, lines.Count(m => m.SourceName == source.Name));
+    }
+
+    [Fact]
     public void OtherSources_AreNotForwarded()
     {
         var lines = new ConcurrentQueue<SelfLogMessage>();
@@ -67,5 +108,8 @@ public class SelfLogListenerTests
 
         [Event(2, Level = EventLevel.Informational, Message = "{0}")]
         public void Note(string what) => WriteEvent(2, what);
+
+        [Event(3, Level = EventLevel.Error, Message = "Lost {0} span(s).")]
+        public void Lost(int spans) => WriteEvent(3, spans);
     }
 }
