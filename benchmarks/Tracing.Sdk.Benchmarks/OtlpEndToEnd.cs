@@ -160,15 +160,14 @@ public static class OtlpEndToEnd
             {
                 foreach (var name in sdks)
                 {
-                    long counted = Count(target);
                     long before = 0;
                     long bytesBefore = 0;
                     long delivered = 0;
                     double elapsed = 0;
                     long ended = 0;
-                    string detail = RunPipeline(name, p, target, (_, make) =>
+                    string detail = RunPipeline(name, p, target, (baseline, make) =>
                     {
-                        before = AfterPrime(target, counted);
+                        before = baseline;
                         bytesBefore = Bytes(target);
                         var (produced, wall) = ProduceFullSpeed(seconds, make);
                         ended = produced;
@@ -291,13 +290,12 @@ public static class OtlpEndToEnd
 
     private static bool Trial(string sdk, string protocol, long rate, int seconds, Target target)
     {
-        long counted = Count(target);
         long before = 0;
         long produced = 0;
         long achieved = 0;
-        string detail = RunPipeline(sdk, protocol, target, (_, make) =>
+        string detail = RunPipeline(sdk, protocol, target, (baseline, make) =>
         {
-            before = AfterPrime(target, counted);
+            before = baseline;
             (produced, achieved) = Produce(rate, seconds, make);
             return (produced, achieved);
         });
@@ -318,13 +316,15 @@ public static class OtlpEndToEnd
     }
 
     /// <summary>
-    /// Builds one SDK's pipeline (default batch knobs, OTLP over <paramref name="protocol"/>), lets <paramref name="run"/>
-    /// drive it with the span-making action, then shuts it down (flushing what is queued).
+    /// Builds one SDK's pipeline (default batch knobs, OTLP over <paramref name="protocol"/>), primes it (see
+    /// <see cref="Prime"/>), lets <paramref name="run"/> drive it with the receiver's count to start from and the
+    /// span-making action, then shuts it down (flushing what is queued).
     /// </summary>
     /// <returns>The pipeline's own counts, for the log.</returns>
-    private static string RunPipeline(string sdk, string protocol, Target target, Func<string, Action, (long Produced, long Achieved)> run)
+    private static string RunPipeline(string sdk, string protocol, Target target, Func<long, Action, (long Produced, long Achieved)> run)
     {
         bool grpc = protocol == "grpc";
+        long counted = Count(target);
         if (sdk == "ours")
         {
             var options = new Tracing.Sdk.Exporter.Otlp.OtlpExporterOptions
@@ -352,9 +352,9 @@ public static class OtlpEndToEnd
                 span.AddEvent("handler.start");
                 span.End();
             };
-            Prime(make, () => provider.ForceFlush(TimeSpan.FromSeconds(30)));
+            long baseline = Prime(target, counted, make, () => provider.ForceFlush(TimeSpan.FromSeconds(30)));
             using var watch = s_watch ? new DropWatch(processor) : null;
-            var (produced, _) = run(sdk, make);
+            var (produced, _) = run(baseline, make);
             watch?.Dispose();
             provider.Shutdown(TimeSpan.FromSeconds(30));
             bool exact = produced + PrimeSpans == processor.Exported + processor.Dropped;
@@ -380,8 +380,7 @@ public static class OtlpEndToEnd
             a?.SetTag("server.port", 443);
             a?.AddEvent(new ActivityEvent("handler.start"));
         };
-        Prime(makeActivity, () => otel.ForceFlush(30_000));
-        run(sdk, makeActivity);
+        run(Prime(target, counted, makeActivity, () => otel.ForceFlush(30_000)), makeActivity);
         otel.ForceFlush(30_000);
         return string.Empty;
     }
@@ -389,10 +388,14 @@ public static class OtlpEndToEnd
     /// <summary>
     /// Before a pipeline's trial: one batch of spans, flushed, so its connection to the receiver is open when the clock
     /// starts. Without it the first request's connection set-up (several milliseconds, with every request behind it
-    /// waiting) fell inside the trial and decided the drop-free rate at high rates, for either library. The caller
-    /// starts counting after them (see <see cref="AfterPrime"/>).
+    /// waiting) fell inside the trial and decided the drop-free rate at high rates, for either library.
     /// </summary>
-    private static void Prime(Action make, Action flush)
+    /// <returns>
+    /// The receiver's count the trial starts from: <paramref name="counted"/> (read before the pipeline was built) plus
+    /// the primed spans, once they have arrived (at most 10 s). A flush may return before the receiver has counted its
+    /// batch (OpenTelemetry's did over HTTP once: a trial then counted 512 spans more than it produced and failed).
+    /// </returns>
+    private static long Prime(Target target, long counted, Action make, Action flush)
     {
         for (int i = 0; i < PrimeSpans; i++)
         {
@@ -400,15 +403,6 @@ public static class OtlpEndToEnd
         }
 
         flush();
-    }
-
-    /// <summary>
-    /// The receiver's count a trial starts from: <paramref name="counted"/> (read before the pipeline was built) plus
-    /// the primed spans, once they have arrived (at most 10 s). A flush may return before the receiver has counted its
-    /// batch (OpenTelemetry's did over HTTP once: a trial then counted 512 spans more than it produced and failed).
-    /// </summary>
-    private static long AfterPrime(Target target, long counted)
-    {
         long expected = counted + PrimeSpans;
         var waited = Stopwatch.StartNew();
         while (Count(target) < expected && waited.Elapsed < TimeSpan.FromSeconds(10))
@@ -425,9 +419,10 @@ public static class OtlpEndToEnd
         long produced = 0;
         using var stop = new ManualResetEventSlim(false);
         var threads = s_producers;
-        for (int t = 0; t < threads.Length; t++)
+        long start = Stopwatch.GetTimestamp();
+        foreach (var t in threads)
         {
-            threads[t].Begin(() =>
+            t.Start(() =>
             {
                 long mine = 0;
                 while (!stop.IsSet)
@@ -442,12 +437,6 @@ public static class OtlpEndToEnd
 
                 Interlocked.Add(ref produced, mine);
             });
-        }
-
-        long start = Stopwatch.GetTimestamp();
-        foreach (var t in threads)
-        {
-            t.Go();
         }
 
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
@@ -479,9 +468,9 @@ public static class OtlpEndToEnd
         var duration = TimeSpan.FromSeconds(seconds);
         var threads = s_producers;
         long start = Stopwatch.GetTimestamp();
-        for (int t = 0; t < threads.Length; t++)
+        foreach (var t in threads)
         {
-            threads[t].Begin(() =>
+            t.Start(() =>
             {
                 double perThread = rate / 2.0;
                 double catchUpPerTick = perThread * CatchUpFactor / Stopwatch.Frequency;
@@ -526,7 +515,6 @@ public static class OtlpEndToEnd
 
                 Interlocked.Add(ref produced, mine);
             });
-            threads[t].Go();
         }
 
         foreach (var t in threads)
@@ -690,10 +678,12 @@ public static class OtlpEndToEnd
             new Thread(Loop) { IsBackground = true, Name = "e2e producer " + index.ToString(CultureInfo.InvariantCulture) }.Start();
         }
 
-        /// <summary>Sets the loop the thread runs next (started by <see cref="Go"/>).</summary>
-        public void Begin(Action job) => _job = job;
-
-        public void Go() => _go.Release();
+        /// <summary>Runs <paramref name="job"/> on the thread (<see cref="End"/> waits for it).</summary>
+        public void Start(Action job)
+        {
+            _job = job;
+            _go.Release();
+        }
 
         /// <summary>Waits for the loop to return; rethrows what it threw.</summary>
         public void End()
